@@ -1,0 +1,553 @@
+/* simpeg-bench: load generator on the asynchronous client API.
+ *
+ * One libuv loop drives N clients (one TLS connection each) with K requests
+ * in flight on each, for a fixed duration; then it waits for what is in
+ * flight, closes everything and prints throughput, latency percentiles and
+ * errors. Latencies go into a fixed log-linear histogram (about 3% relative
+ * error, constant memory whatever the request count). Scenarios live in a
+ * table: a request scenario only says how to build its request.
+ *
+ * This is a developer tool: its output is English and not translated. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_out.h"
+#include "sp_buf.h"
+#include "sp_config.h"
+#include "sp_ini.h"
+#include "spc.h"
+
+/* ---- histogram ---- */
+
+/* Values in microseconds. Bucket = (power of two, 32 linear sub-buckets):
+ * 40 powers cover up to ~12 days. */
+#define HIST_SUB_BITS 5
+#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_POWERS 40
+#define HIST_BUCKETS (HIST_POWERS * HIST_SUB)
+
+typedef struct histogram {
+  uint64_t counts[HIST_BUCKETS];
+  uint64_t total;
+  uint64_t max;
+} histogram_t;
+
+static unsigned hist_index(uint64_t v) {
+  if (v < HIST_SUB) return (unsigned)v;
+  unsigned msb = 63u - (unsigned)__builtin_clzll(v);
+  unsigned power = msb - HIST_SUB_BITS + 1;
+  unsigned sub = (unsigned)(v >> (msb - HIST_SUB_BITS)) & (HIST_SUB - 1);
+  unsigned idx = power * HIST_SUB + sub;
+  return idx < HIST_BUCKETS ? idx : HIST_BUCKETS - 1;
+}
+
+/* The largest value that maps to bucket idx (reported for percentiles, so
+ * they never understate). */
+static uint64_t hist_upper(unsigned idx) {
+  if (idx < HIST_SUB) return idx;
+  unsigned power = idx / HIST_SUB, sub = idx % HIST_SUB;
+  unsigned shift = power - 1;
+  return (((uint64_t)(HIST_SUB | sub) + 1) << shift) - 1;
+}
+
+static void hist_add(histogram_t *h, uint64_t v) {
+  h->counts[hist_index(v)]++;
+  h->total++;
+  if (v > h->max) h->max = v;
+}
+
+static uint64_t hist_percentile(const histogram_t *h, double p) {
+  if (h->total == 0) return 0;
+  uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)h->total);
+  if (rank == 0) rank = 1;
+  uint64_t seen = 0;
+  for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+    seen += h->counts[i];
+    if (seen >= rank) {
+      uint64_t up = hist_upper(i);
+      return up < h->max ? up : h->max;
+    }
+  }
+  return h->max;
+}
+
+/* ---- scenarios ---- */
+
+typedef enum { SCENARIO_REQUEST, SCENARIO_CONNECT } scenario_kind_t;
+
+typedef struct scenario {
+  const char *name;
+  const char *description;
+  scenario_kind_t kind;
+  /* Request scenarios: fills req (and the message it points to, in msg). */
+  void (*build)(Simpeg__V1__Request *req, void *msg);
+} scenario_t;
+
+typedef union scenario_msg {
+  Simpeg__V1__Ping ping;
+  Simpeg__V1__StatusRequest status;
+} scenario_msg_t;
+
+static void build_ping(Simpeg__V1__Request *req, void *msg) {
+  Simpeg__V1__Ping *p = msg;
+  simpeg__v1__ping__init(p);
+  req->call_case = SIMPEG__V1__REQUEST__CALL_PING;
+  req->ping = p;
+}
+
+static void build_status(Simpeg__V1__Request *req, void *msg) {
+  Simpeg__V1__StatusRequest *s = msg;
+  simpeg__v1__status_request__init(s);
+  req->call_case = SIMPEG__V1__REQUEST__CALL_STATUS;
+  req->status = s;
+}
+
+static const scenario_t scenarios[] = {
+    {"ping", "Ping round trips (daemon only)", SCENARIO_REQUEST, build_ping},
+    {"status", "Status requests (through the daemon's pool to PostgreSQL)", SCENARIO_REQUEST, build_status},
+    {"connect", "TCP + TLS handshake + Hello, then close, repeated", SCENARIO_CONNECT, NULL},
+};
+
+/* ---- bench state ---- */
+
+typedef struct bench bench_t;
+
+typedef struct slot {
+  struct worker *w;
+  uint64_t t0;
+} slot_t;
+
+typedef struct worker {
+  bench_t *b;
+  spc_client_t *client;
+  slot_t *slots;
+  uint32_t in_flight;
+  uint64_t t0; /* connect scenario: start of the current attempt */
+} worker_t;
+
+#define MAX_ERROR_KINDS 16
+
+struct bench {
+  uv_loop_t loop;
+  const scenario_t *scenario;
+  spc_options_t opt;
+  sp_tls_ctx_t *tls_ctx;
+  uint32_t connections, in_flight, duration_s;
+  bool json;
+  worker_t *workers;
+  uv_timer_t stop_timer;
+  uv_signal_t sigint;
+  bool started, stopping;
+  uint32_t ready, open_clients;
+  uint64_t t_start, t_stop; /* hrtime ns */
+  uint64_t ok, ok_in_window, errors;
+  uint64_t error_counts[MAX_ERROR_KINDS]; /* by -SPC code */
+  char first_error[512];
+  histogram_t hist;
+};
+
+static void record_error(bench_t *b, const spc_error_t *err, int code) {
+  b->errors++;
+  unsigned k = (unsigned)(-code);
+  if (k < MAX_ERROR_KINDS) b->error_counts[k]++;
+  if (!b->first_error[0]) {
+    if (err) {
+      char *text = spc_error_text(err);
+      snprintf(b->first_error, sizeof(b->first_error), "%s (%s)", text, err->detail);
+      free(text);
+    } else {
+      snprintf(b->first_error, sizeof(b->first_error), "%s", spc_code_name(code));
+    }
+  }
+}
+
+static void record_ok(bench_t *b, uint64_t t0) {
+  uint64_t now = uv_hrtime();
+  b->ok++;
+  if (!b->stopping) b->ok_in_window++;
+  hist_add(&b->hist, (now - t0) / 1000);
+}
+
+static void on_client_closed(void *ud) {
+  worker_t *w = ud;
+  w->b->open_clients--;
+}
+
+static void bench_stop(bench_t *b);
+static void on_stop_timer(uv_timer_t *t);
+
+/* ---- request scenarios ---- */
+
+static void issue(slot_t *s);
+
+static void on_response(spc_client_t *c, int status, Simpeg__V1__Response *resp, const spc_error_t *err,
+                        void *ud) {
+  slot_t *s = ud;
+  worker_t *w = s->w;
+  bench_t *b = w->b;
+  (void)c;
+  spc_response_free(resp);
+  w->in_flight--;
+  if (status == 0)
+    record_ok(b, s->t0);
+  else
+    record_error(b, err, status);
+  if (!b->stopping) issue(s);
+  if (b->stopping && w->in_flight == 0 && w->client) {
+    spc_client_close(w->client, on_client_closed, w);
+    w->client = NULL;
+  }
+}
+
+static void issue(slot_t *s) {
+  worker_t *w = s->w;
+  bench_t *b = w->b;
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  scenario_msg_t msg;
+  b->scenario->build(&req, &msg);
+  s->t0 = uv_hrtime();
+  int rc = spc_client_call(w->client, &req, on_response, s, NULL);
+  if (rc < 0) {
+    record_error(b, NULL, rc);
+    return; /* this slot stays idle; the others go on */
+  }
+  w->in_flight++;
+}
+
+static void begin_requests(bench_t *b) {
+  b->started = true;
+  b->t_start = uv_hrtime();
+  uv_timer_start(&b->stop_timer, on_stop_timer, (uint64_t)b->duration_s * 1000, 0);
+  for (uint32_t i = 0; i < b->connections; i++) {
+    worker_t *w = &b->workers[i];
+    for (uint32_t k = 0; k < b->in_flight; k++) issue(&w->slots[k]);
+  }
+}
+
+static void on_worker_state(spc_client_t *c, spc_state_t st, const spc_error_t *err,
+                            const Simpeg__V1__GoAway *ga, void *ud) {
+  worker_t *w = ud;
+  bench_t *b = w->b;
+  (void)c;
+  (void)ga;
+  if (b->started || b->stopping) return;
+  if (st == SPC_STATE_READY) {
+    if (++b->ready == b->connections) begin_requests(b);
+  } else if (err && (st == SPC_STATE_FAILED || st == SPC_STATE_BACKOFF)) {
+    /* A connection that cannot be set up makes the numbers meaningless. */
+    record_error(b, err, err->code);
+    bench_stop(b);
+  }
+}
+
+/* ---- connect scenario ---- */
+
+static void connect_next(worker_t *w);
+
+static void on_connect_closed(void *ud) {
+  worker_t *w = ud;
+  w->b->open_clients--;
+  if (!w->b->stopping) connect_next(w);
+}
+
+static void on_connect_state(spc_client_t *c, spc_state_t st, const spc_error_t *err,
+                             const Simpeg__V1__GoAway *ga, void *ud) {
+  worker_t *w = ud;
+  (void)ga;
+  if (st == SPC_STATE_READY) {
+    record_ok(w->b, w->t0);
+  } else if (st == SPC_STATE_FAILED && err) {
+    record_error(w->b, err, err->code);
+  } else {
+    return;
+  }
+  spc_client_close(c, on_connect_closed, w);
+  w->client = NULL;
+}
+
+static void connect_next(worker_t *w) {
+  bench_t *b = w->b;
+  spc_error_t err;
+  w->client = spc_client_new(&b->loop, &b->opt, &err);
+  if (!w->client) {
+    record_error(b, &err, err.code);
+    return;
+  }
+  b->open_clients++;
+  spc_client_set_callbacks(w->client, on_connect_state, NULL, w);
+  w->t0 = uv_hrtime();
+  spc_client_connect(w->client);
+}
+
+/* ---- start / stop ---- */
+
+static void bench_stop(bench_t *b) {
+  if (b->stopping) return;
+  b->stopping = true;
+  b->t_stop = uv_hrtime();
+  if (!b->started) b->t_start = b->t_stop;
+  uv_timer_stop(&b->stop_timer);
+  uv_close((uv_handle_t *)&b->stop_timer, NULL);
+  uv_close((uv_handle_t *)&b->sigint, NULL);
+  for (uint32_t i = 0; i < b->connections; i++) {
+    worker_t *w = &b->workers[i];
+    /* Request scenarios let what is in flight finish (bounded by the
+     * request time-out); a connect in progress is cut short. */
+    if (w->client && (w->in_flight == 0 || b->scenario->kind == SCENARIO_CONNECT)) {
+      spc_client_close(w->client, on_client_closed, w);
+      w->client = NULL;
+    }
+  }
+}
+
+static void on_stop_timer(uv_timer_t *t) { bench_stop(t->data); }
+
+static void on_sigint(uv_signal_t *s, int signum) {
+  (void)signum;
+  bench_stop(s->data);
+}
+
+static void bench_start(bench_t *b) {
+  uv_timer_init(&b->loop, &b->stop_timer);
+  b->stop_timer.data = b;
+  uv_signal_init(&b->loop, &b->sigint);
+  b->sigint.data = b;
+  uv_signal_start(&b->sigint, on_sigint, SIGINT);
+  b->workers = sp_xcalloc(b->connections, sizeof(*b->workers));
+  for (uint32_t i = 0; i < b->connections; i++) {
+    worker_t *w = &b->workers[i];
+    w->b = b;
+  }
+  if (b->scenario->kind == SCENARIO_CONNECT) {
+    b->started = true;
+    b->t_start = uv_hrtime();
+    uv_timer_start(&b->stop_timer, on_stop_timer, (uint64_t)b->duration_s * 1000, 0);
+    for (uint32_t i = 0; i < b->connections; i++) connect_next(&b->workers[i]);
+    return;
+  }
+  for (uint32_t i = 0; i < b->connections; i++) {
+    worker_t *w = &b->workers[i];
+    w->slots = sp_xcalloc(b->in_flight, sizeof(*w->slots));
+    for (uint32_t k = 0; k < b->in_flight; k++) w->slots[k].w = w;
+    spc_error_t err;
+    w->client = spc_client_new(&b->loop, &b->opt, &err);
+    if (!w->client) {
+      record_error(b, &err, err.code);
+      bench_stop(b);
+      return;
+    }
+    b->open_clients++;
+    spc_client_set_callbacks(w->client, on_worker_state, NULL, w);
+    spc_client_connect(w->client);
+  }
+}
+
+/* ---- report ---- */
+
+static void report(bench_t *b) {
+  double secs = (double)(b->t_stop - b->t_start) / 1e9;
+  double rate = secs > 0 ? (double)b->ok_in_window / secs : 0;
+  uint64_t p50 = hist_percentile(&b->hist, 50), p99 = hist_percentile(&b->hist, 99), max = b->hist.max;
+  if (b->json) {
+    json_out_t j;
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_key(&j, "scenario");
+    json_string(&j, b->scenario->name);
+    json_key(&j, "server");
+    json_string(&j, b->opt.server);
+    json_key(&j, "connections");
+    json_uint(&j, b->connections);
+    json_key(&j, "in_flight");
+    json_uint(&j, b->scenario->kind == SCENARIO_CONNECT ? 1 : b->in_flight);
+    json_key(&j, "duration_ms");
+    json_uint(&j, (uint64_t)(secs * 1000));
+    json_key(&j, "ok");
+    json_uint(&j, b->ok);
+    json_key(&j, "per_second");
+    json_decimal(&j, (uint64_t)(rate * 10), 1);
+    json_key(&j, "latency_us");
+    json_begin_object(&j);
+    json_key(&j, "p50");
+    json_uint(&j, p50);
+    json_key(&j, "p99");
+    json_uint(&j, p99);
+    json_key(&j, "max");
+    json_uint(&j, max);
+    json_end_object(&j);
+    json_key(&j, "errors");
+    json_uint(&j, b->errors);
+    json_key(&j, "errors_by_code");
+    json_begin_object(&j);
+    for (int k = 1; k < MAX_ERROR_KINDS; k++) {
+      if (!b->error_counts[k]) continue;
+      json_key(&j, spc_code_name(-k));
+      json_uint(&j, b->error_counts[k]);
+    }
+    json_end_object(&j);
+    if (b->first_error[0]) {
+      json_key(&j, "first_error");
+      json_string(&j, b->first_error);
+    }
+    json_end_object(&j);
+    json_finish(&j);
+    return;
+  }
+  printf("scenario      %s (%s)\n", b->scenario->name, b->scenario->description);
+  printf("server        %s\n", b->opt.server);
+  if (b->scenario->kind == SCENARIO_CONNECT)
+    printf("connections   %u concurrent connect loops\n", b->connections);
+  else
+    printf("connections   %u x %u in flight\n", b->connections, b->in_flight);
+  printf("duration      %.2f s\n", secs);
+  printf("completed     %" PRIu64 "\n", b->ok);
+  printf("%-13s %.1f\n", b->scenario->kind == SCENARIO_CONNECT ? "connects/s" : "requests/s", rate);
+  printf("latency p50   %.3f ms\n", (double)p50 / 1000.0);
+  printf("latency p99   %.3f ms\n", (double)p99 / 1000.0);
+  printf("latency max   %.3f ms\n", (double)max / 1000.0);
+  printf("errors        %" PRIu64 "\n", b->errors);
+  for (int k = 1; k < MAX_ERROR_KINDS; k++) {
+    if (b->error_counts[k]) printf("  %-16s %" PRIu64 "\n", spc_code_name(-k), b->error_counts[k]);
+  }
+  if (b->first_error[0]) printf("first error   %s\n", b->first_error);
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "Usage: simpeg-bench --server HOST:PORT --ca FILE [OPTIONS]\n"
+          "\n"
+          "Options:\n"
+          "  --server HOST:PORT   server address\n"
+          "  --ca FILE            CA certificate of the server\n"
+          "  --cert FILE          client certificate (mutual TLS)\n"
+          "  --key FILE           its key\n"
+          "  --server-name NAME   name the certificate must match (default: the host)\n"
+          "  --connections N      concurrent connections (default 1)\n"
+          "  --in-flight K        requests in flight per connection (default 1)\n"
+          "  --duration SECONDS   how long to run (default 10)\n"
+          "  --scenario NAME      one of the scenarios below (default ping)\n"
+          "  --timeout MS         connect and request time-out (default 10000)\n"
+          "  --output FORMAT      table (default) or json\n"
+          "  --help               show this help\n"
+          "\n"
+          "Scenarios:\n");
+  for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+    fprintf(f, "  %-10s %s\n", scenarios[i].name, scenarios[i].description);
+}
+
+static bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, const char *what) {
+  uint64_t v;
+  if (!sp_parse_u64(s, min, max, &v)) {
+    fprintf(stderr, "simpeg-bench: --%s must be a number from %u to %u\n", what, min, max);
+    return false;
+  }
+  *out = (uint32_t)v;
+  return true;
+}
+
+int main(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"server", required_argument, NULL, 's'},      {"ca", required_argument, NULL, 'a'},
+      {"cert", required_argument, NULL, 'c'},        {"key", required_argument, NULL, 'k'},
+      {"server-name", required_argument, NULL, 'n'}, {"connections", required_argument, NULL, 'C'},
+      {"in-flight", required_argument, NULL, 'K'},   {"duration", required_argument, NULL, 'd'},
+      {"scenario", required_argument, NULL, 'S'},    {"timeout", required_argument, NULL, 't'},
+      {"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  bench_t *b = sp_xcalloc(1, sizeof(*b));
+  spc_options_init(&b->opt);
+  b->opt.client_name = "simpeg-bench";
+  b->opt.client_version = SIMPEG_VERSION;
+  b->opt.reconnect = false;
+  b->connections = 1;
+  b->in_flight = 1;
+  b->duration_s = 10;
+  b->scenario = &scenarios[0];
+  uint32_t timeout = 10000;
+  int c;
+  int rc = 0;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 's': b->opt.server = optarg; break;
+    case 'a': b->opt.ca_file = optarg; break;
+    case 'c': b->opt.cert_file = optarg; break;
+    case 'k': b->opt.key_file = optarg; break;
+    case 'n': b->opt.server_name = optarg; break;
+    case 'C': if (!parse_u32(optarg, 1, 10000, &b->connections, "connections")) rc = 2; break;
+    case 'K': if (!parse_u32(optarg, 1, 10000, &b->in_flight, "in-flight")) rc = 2; break;
+    case 'd': if (!parse_u32(optarg, 1, 86400, &b->duration_s, "duration")) rc = 2; break;
+    case 't': if (!parse_u32(optarg, 1, 3600000, &timeout, "timeout")) rc = 2; break;
+    case 'S': {
+      b->scenario = NULL;
+      for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+        if (strcmp(optarg, scenarios[i].name) == 0) b->scenario = &scenarios[i];
+      if (!b->scenario) {
+        fprintf(stderr, "simpeg-bench: unknown scenario \"%s\"\n", optarg);
+        rc = 2;
+      }
+      break;
+    }
+    case 'o':
+      if (strcmp(optarg, "json") == 0) b->json = true;
+      else if (strcmp(optarg, "table") != 0) {
+        fprintf(stderr, "simpeg-bench: --output must be table or json\n");
+        rc = 2;
+      }
+      break;
+    case 'h': usage(stdout); free(b); return 0;
+    default: rc = 2; break;
+    }
+    if (rc) break;
+  }
+  if (rc == 0 && (!b->opt.server || optind < argc)) {
+    usage(stderr);
+    rc = 2;
+  }
+  if (rc) {
+    free(b);
+    return rc;
+  }
+  b->opt.connect_timeout_ms = timeout;
+  b->opt.request_timeout_ms = timeout;
+  /* Room for every request of a connection, so the queue never refuses. */
+  b->opt.queue_max = b->in_flight;
+
+  /* One TLS context for every connection: loading the CA once. */
+  sp_tls_config_t tc;
+  memset(&tc, 0, sizeof(tc));
+  tc.ca_file = b->opt.ca_file;
+  tc.cert_file = b->opt.cert_file;
+  tc.key_file = b->opt.key_file;
+  char err[256];
+  b->tls_ctx = sp_tls_ctx_new_client(&tc, err, sizeof(err));
+  if (!b->tls_ctx) {
+    fprintf(stderr, "simpeg-bench: %s\n", err);
+    free(b);
+    return 2;
+  }
+  b->opt.tls_ctx = b->tls_ctx;
+
+  uv_loop_init(&b->loop);
+  bench_start(b);
+  uv_run(&b->loop, UV_RUN_DEFAULT);
+  if (!b->stopping) bench_stop(b);
+  uv_run(&b->loop, UV_RUN_DEFAULT);
+  int lc = uv_loop_close(&b->loop);
+  if (lc != 0) fprintf(stderr, "simpeg-bench: loop not empty at exit: %s\n", uv_strerror(lc));
+
+  report(b);
+  rc = b->ok == 0 ? 3 : b->errors ? 1 : 0;
+  for (uint32_t i = 0; i < b->connections; i++) free(b->workers[i].slots);
+  free(b->workers);
+  sp_tls_ctx_unref(b->tls_ctx);
+  free(b);
+  return rc;
+}

@@ -1,0 +1,23 @@
+/* commands: the table of `simpeg` commands. One line per command; each
+ * command lives in its own cmd_NAME.c. */
+#include <string.h>
+
+#include "cli.h"
+
+extern const cli_command_t cli_cmd_help;
+extern const cli_command_t cli_cmd_ping;
+extern const cli_command_t cli_cmd_status;
+
+const cli_command_t *const cli_commands[] = {
+    &cli_cmd_ping,
+    &cli_cmd_status,
+    &cli_cmd_help,
+    NULL,
+};
+
+const cli_command_t *cli_find_command(const char *name) {
+  for (size_t i = 0; cli_commands[i]; i++) {
+    if (strcmp(cli_commands[i]->name, name) == 0) return cli_commands[i];
+  }
+  return NULL;
+}

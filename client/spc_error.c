@@ -1,0 +1,282 @@
+/* spc_error: error codes and their wording.
+ *
+ * The server sends codes and field names, never sentences for people; the
+ * client turns codes, reasons and field violations into translated text
+ * here (gettext domain "simpeg"), so every front end (CLI, TUI) words a
+ * failure the same way. The English `detail` strings from libuv, OpenSSL
+ * and the server are shown as they are: they are precise and have no
+ * stable set to translate. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spc_internal.h"
+
+void spc_error_set(spc_error_t *e, const spc_client_t *c, int code, const char *fmt, ...) {
+  memset(e, 0, sizeof(*e));
+  e->code = code;
+  if (c) {
+    snprintf(e->server_addr, sizeof(e->server_addr), "%s", c->server_addr);
+    e->timeout_ms = code == SPC_ECONNTIMEOUT ? c->connect_timeout_ms : c->request_timeout_ms;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+  va_end(ap);
+}
+
+const char *spc_code_name(int code) {
+  switch (code) {
+  case SPC_OK: return "SPC_OK";
+  case SPC_EINVAL: return "SPC_EINVAL";
+  case SPC_ETLSCONFIG: return "SPC_ETLSCONFIG";
+  case SPC_EDNS: return "SPC_EDNS";
+  case SPC_ECONNECT: return "SPC_ECONNECT";
+  case SPC_ETLS: return "SPC_ETLS";
+  case SPC_ECONNTIMEOUT: return "SPC_ECONNTIMEOUT";
+  case SPC_ETIMEDOUT: return "SPC_ETIMEDOUT";
+  case SPC_EPROTO: return "SPC_EPROTO";
+  case SPC_ECLOSED: return "SPC_ECLOSED";
+  case SPC_ESERVER: return "SPC_ESERVER";
+  case SPC_EBUSY: return "SPC_EBUSY";
+  case SPC_ETOOBIG: return "SPC_ETOOBIG";
+  case SPC_ECANCELED: return "SPC_ECANCELED";
+  default: return "SPC_EUNKNOWN";
+  }
+}
+
+/* Server error codes: name and the sentence a person reads. */
+static const struct {
+  int code;
+  const char *name;
+  const char *text;
+} server_codes[] = {
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_OK, "OK", N_("No error.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT, "INVALID_ARGUMENT",
+     N_("The request was rejected because some values are not valid.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_NOT_FOUND, "NOT_FOUND", N_("The requested data was not found.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_ALREADY_EXISTS, "ALREADY_EXISTS", N_("The data already exists.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED, "PERMISSION_DENIED",
+     N_("You do not have permission to do this.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED, "UNAUTHENTICATED",
+     N_("You are not logged in or your session has expired. Please log in again.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_FAILED_PRECONDITION, "FAILED_PRECONDITION",
+     N_("The request cannot be carried out in the current state of the data.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_ABORTED, "ABORTED",
+     N_("Someone else changed this data in the meantime. Reload it and try again.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_RESOURCE_EXHAUSTED, "RESOURCE_EXHAUSTED",
+     N_("The server is busy. Please try again shortly.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE, "UNAVAILABLE",
+     N_("The service is temporarily unavailable. Please try again later.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_INTERNAL, "INTERNAL",
+     N_("The server encountered an internal error. Please contact the administrator.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNIMPLEMENTED, "UNIMPLEMENTED",
+     N_("The server does not support this request (it may be an older version).")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED",
+     N_("The server could not finish the request in time.")},
+    {SIMPEG__V1__ERROR_CODE__ERROR_CODE_PROTOCOL, "PROTOCOL",
+     N_("The server could not understand the request (protocol error).")},
+};
+
+/* Error.reason refines a code; these reasons (sent by simpegd) have their
+ * own wording. */
+static const struct {
+  const char *reason;
+  const char *text;
+} server_reasons[] = {
+    {"draining", N_("The server is shutting down. Please try again shortly.")},
+    {"login_required", N_("Please sign in first.")},
+    {"protocol_version", N_("The server does not support this client's protocol version. "
+                            "Please update simpeg.")},
+    {"response_too_large", N_("The answer is too large for the server to send.")},
+    {"unknown_method", N_("The server does not support this request (it may be an older version).")},
+};
+
+/* FieldViolation.reason codes. */
+static const struct {
+  const char *reason;
+  const char *text;
+} field_reasons[] = {
+    {"required", N_("is required")},
+    {"too_long", N_("is too long")},
+    {"too_short", N_("is too short")},
+    {"too_many", N_("has too many entries")},
+    {"invalid_utf8", N_("contains invalid characters (not UTF-8)")},
+    {"invalid_format", N_("has an invalid format")},
+    {"out_of_range", N_("is out of the allowed range")},
+    {"not_found", N_("refers to something that does not exist")},
+    {"duplicate", N_("is already in use")},
+    {"invalid_date", N_("is not a valid date")},
+    {"in_future", N_("may not be in the future")},
+};
+
+/* Field names people see in messages. Unknown fields are shown as sent. */
+static const struct {
+  const char *field;
+  const char *label;
+} field_labels[] = {
+    {"nip", N_("NIP")},
+    {"nik", N_("NIK")},
+    {"name", N_("name")},
+    {"office_id", N_("office")},
+    {"birth_date", N_("date of birth")},
+    {"start_date", N_("start date")},
+    {"end_date", N_("end date")},
+    {"reason", N_("reason")},
+    {"client_name", N_("client name")},
+    {"protocol_version", N_("protocol version")},
+};
+
+const char *spc_server_code_name(int server_code) {
+  for (size_t i = 0; i < sizeof(server_codes) / sizeof(server_codes[0]); i++) {
+    if (server_codes[i].code == server_code) return server_codes[i].name;
+  }
+  return "UNKNOWN";
+}
+
+static const char *server_code_text(int server_code) {
+  for (size_t i = 0; i < sizeof(server_codes) / sizeof(server_codes[0]); i++) {
+    if (server_codes[i].code == server_code) return _(server_codes[i].text);
+  }
+  return NULL;
+}
+
+static const char *lookup(const char *key, const void *table, size_t n, size_t stride) {
+  if (!key || !*key) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    const char *const *row = (const char *const *)((const char *)table + i * stride);
+    if (strcmp(row[0], key) == 0) return _(row[1]);
+  }
+  return NULL;
+}
+#define LOOKUP(key, table) lookup((key), (table), sizeof(table) / sizeof((table)[0]), sizeof((table)[0]))
+
+/* libuv errors people meet when connecting, in words. */
+static const char *sys_text(int sys) {
+  switch (sys) {
+  case UV_ECONNREFUSED: return _("connection refused (is simpegd running on that port?)");
+  case UV_ETIMEDOUT: return _("the network did not answer");
+  case UV_EHOSTUNREACH: return _("host unreachable");
+  case UV_ENETUNREACH: return _("network unreachable");
+  case UV_ECONNRESET: return _("connection reset by the server");
+  case UV_EPIPE: return _("connection broken");
+  case UV_EAI_NONAME: return _("host name not found");
+  case UV_EAI_AGAIN: return _("temporary DNS failure");
+  case UV_EAI_FAIL: return _("DNS failure");
+  case UV_EADDRNOTAVAIL: return _("address not available");
+  default: return NULL;
+  }
+}
+
+/* Appends printf output to a growing string. */
+static void sappend(char **s, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void sappend(char **s, size_t *len, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  *s = sp_xrealloc(*s, *len + (size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(*s + *len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  *len += (size_t)n;
+}
+
+static void append_server_error(char **s, size_t *len, const Simpeg__V1__Error *se) {
+  const char *text = LOOKUP(se->reason, server_reasons);
+  if (!text) text = server_code_text(se->code);
+  if (text) {
+    sappend(s, len, "%s", text);
+  } else {
+    sappend(s, len, _("The server reported an error (code %d)."), (int)se->code);
+  }
+  for (size_t i = 0; i < se->n_violations; i++) {
+    const Simpeg__V1__FieldViolation *v = se->violations[i];
+    if (!v) continue;
+    const char *label = LOOKUP(v->field, field_labels);
+    if (!label) label = v->field && *v->field ? v->field : "?";
+    const char *why = LOOKUP(v->reason, field_reasons);
+    if (why) {
+      /* TRANSLATORS: a field violation line, e.g. "  - NIP: is required". */
+      sappend(s, len, _("\n  - %s: %s"), label, why);
+    } else {
+      sappend(s, len, _("\n  - %s: is not valid (%s)"), label, v->reason && *v->reason ? v->reason : "?");
+    }
+  }
+}
+
+char *spc_error_text(const spc_error_t *e) {
+  char *s = NULL;
+  size_t len = 0;
+  const char *addr = e->server_addr[0] ? e->server_addr : "?";
+  const char *sys = sys_text(e->sys);
+  switch (e->code) {
+  case SPC_OK:
+    sappend(&s, &len, "%s", _("No error."));
+    break;
+  case SPC_EINVAL:
+    sappend(&s, &len, _("Invalid server address \"%s\": use HOST:PORT or [IPv6-address]:PORT."), addr);
+    break;
+  case SPC_ETLSCONFIG:
+    sappend(&s, &len, _("Cannot load the TLS certificate files: %s"), e->detail);
+    sappend(&s, &len, "\n%s", _("Check the CA file and, for mutual TLS, the client certificate and key."));
+    break;
+  case SPC_EDNS:
+    sappend(&s, &len, _("Cannot find server \"%s\": %s"), addr, sys ? sys : e->detail);
+    sappend(&s, &len, "\n%s", _("Check the host name in the server address."));
+    break;
+  case SPC_ECONNECT:
+    if (sys) {
+      sappend(&s, &len, _("Cannot connect to server %s: %s"), addr, sys);
+    } else {
+      sappend(&s, &len, _("Cannot connect to server %s: %s"), addr, e->detail);
+    }
+    break;
+  case SPC_ETLS:
+    sappend(&s, &len, _("Secure connection (TLS) to server %s failed: %s"), addr, e->detail);
+    sappend(&s, &len, "\n%s",
+            _("Check that the CA file is the one that signed the server certificate and that the "
+              "server name matches the certificate."));
+    break;
+  case SPC_ECONNTIMEOUT:
+    sappend(&s, &len, _("Timed out connecting to server %s (%u ms passed %s)."), addr,
+            e->timeout_ms, _(e->detail));
+    sappend(&s, &len, "\n%s", _("Check the network and the server, or allow a longer time-out."));
+    break;
+  case SPC_ETIMEDOUT:
+    sappend(&s, &len, _("The server did not answer within %u ms."), e->timeout_ms);
+    break;
+  case SPC_EPROTO:
+    sappend(&s, &len, _("Protocol error while talking to server %s: %s"), addr, e->detail);
+    break;
+  case SPC_ECLOSED:
+    if (sys) {
+      sappend(&s, &len, _("The connection to server %s was closed: %s"), addr, sys);
+    } else {
+      sappend(&s, &len, _("The connection to server %s was closed: %s"), addr, e->detail);
+    }
+    break;
+  case SPC_ESERVER:
+    if (e->server) {
+      append_server_error(&s, &len, e->server);
+    } else {
+      sappend(&s, &len, "%s", _("The server reported an error."));
+    }
+    break;
+  case SPC_EBUSY:
+    sappend(&s, &len, "%s", _("Too many requests are waiting to be sent."));
+    break;
+  case SPC_ETOOBIG:
+    sappend(&s, &len, "%s", _("The request is too large for the server."));
+    break;
+  case SPC_ECANCELED:
+    sappend(&s, &len, "%s", _("The request was cancelled."));
+    break;
+  default:
+    sappend(&s, &len, _("Unknown error %d."), e->code);
+    break;
+  }
+  return s;
+}

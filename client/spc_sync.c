@@ -1,0 +1,141 @@
+/* spc_sync: blocking calls for command-line tools, on a private loop.
+ *
+ * Each call runs the loop until its callback has fired; the loop belongs
+ * to the session and is closed (uv_loop_close == 0) by spc_sync_close. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "spc_internal.h"
+
+struct spc_sync {
+  uv_loop_t loop;
+  spc_client_t *client;
+};
+
+typedef struct sync_wait {
+  bool done;
+  int status;
+  Simpeg__V1__Response *resp;
+  spc_error_t err;
+} sync_wait_t;
+
+static void on_sync_state(spc_client_t *c, spc_state_t st, const spc_error_t *err,
+                          const Simpeg__V1__GoAway *ga, void *ud) {
+  sync_wait_t *w = ud;
+  (void)c;
+  (void)ga;
+  if (!w || w->done) return;
+  if (st == SPC_STATE_READY) {
+    w->done = true;
+    w->status = 0;
+  } else if ((st == SPC_STATE_FAILED || st == SPC_STATE_BACKOFF) && err) {
+    w->done = true;
+    w->status = err->code;
+    w->err = *err;
+  }
+}
+
+static void run_until(uv_loop_t *loop, const bool *done) {
+  while (!*done && uv_run(loop, UV_RUN_ONCE) != 0) {
+  }
+}
+
+static void on_sync_closed(void *ud) { *(bool *)ud = true; }
+
+static void sync_free(spc_sync_t *s) {
+  if (s->client) {
+    bool closed = false;
+    spc_client_close(s->client, on_sync_closed, &closed);
+    run_until(&s->loop, &closed);
+    s->client = NULL;
+  }
+  uv_run(&s->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&s->loop);
+  free(s);
+}
+
+spc_sync_t *spc_sync_open(const spc_options_t *opt, spc_error_t *err) {
+  spc_sync_t *s = sp_xcalloc(1, sizeof(*s));
+  int rc = uv_loop_init(&s->loop);
+  if (rc < 0) {
+    spc_error_set(err, NULL, SPC_EINVAL, "uv_loop_init: %s", uv_strerror(rc));
+    free(s);
+    return NULL;
+  }
+  spc_options_t o = *opt;
+  o.reconnect = false; /* a failure should reach the caller, not a back-off */
+  s->client = spc_client_new(&s->loop, &o, err);
+  if (!s->client) {
+    sync_free(s);
+    return NULL;
+  }
+  sync_wait_t w;
+  memset(&w, 0, sizeof(w));
+  spc_client_set_callbacks(s->client, on_sync_state, NULL, &w);
+  rc = spc_client_connect(s->client);
+  if (rc == 0) run_until(&s->loop, &w.done);
+  spc_client_set_callbacks(s->client, NULL, NULL, NULL);
+  if (rc != 0 || w.status != 0 || !w.done) {
+    if (w.done) {
+      *err = w.err;
+    } else {
+      spc_error_set(err, s->client, rc ? rc : SPC_ECLOSED, "connection ended");
+    }
+    sync_free(s);
+    return NULL;
+  }
+  memset(err, 0, sizeof(*err));
+  return s;
+}
+
+static void on_sync_response(spc_client_t *c, int status, Simpeg__V1__Response *resp,
+                             const spc_error_t *err, void *ud) {
+  sync_wait_t *w = ud;
+  (void)c;
+  w->done = true;
+  w->status = status;
+  w->resp = resp;
+  if (err) w->err = *err;
+}
+
+int spc_sync_call(spc_sync_t *s, Simpeg__V1__Request *req, Simpeg__V1__Response **resp, spc_error_t *err) {
+  sync_wait_t w;
+  memset(&w, 0, sizeof(w));
+  *resp = NULL;
+  memset(err, 0, sizeof(*err));
+  int rc = spc_client_call(s->client, req, on_sync_response, &w, NULL);
+  if (rc < 0) {
+    spc_error_set(err, s->client, rc, "request not sent");
+    if (rc == s->client->last_error.code) *err = s->client->last_error;
+    return rc;
+  }
+  run_until(&s->loop, &w.done);
+  *resp = w.resp;
+  if (w.status != 0) {
+    *err = w.err;
+    /* The server Error lives in the Response the caller now owns. */
+    if (w.status == SPC_ESERVER && w.resp) err->server = w.resp->error;
+  }
+  return w.status;
+}
+
+static void on_sleep_timer(uv_timer_t *t) { *(bool *)t->data = true; }
+static void on_sleep_closed(uv_handle_t *h) { *(bool *)h->data = true; }
+
+void spc_sync_sleep(spc_sync_t *s, uint32_t ms) {
+  uv_timer_t t;
+  bool done = false;
+  uv_timer_init(&s->loop, &t);
+  t.data = &done;
+  uv_timer_start(&t, on_sleep_timer, ms, 0);
+  run_until(&s->loop, &done);
+  done = false;
+  uv_close((uv_handle_t *)&t, on_sleep_closed);
+  run_until(&s->loop, &done);
+}
+
+const spc_server_info_t *spc_sync_server_info(const spc_sync_t *s) { return spc_client_server_info(s->client); }
+
+void spc_sync_close(spc_sync_t *s) {
+  if (s) sync_free(s);
+}

@@ -1,0 +1,177 @@
+/* dispatch: decode -> check -> authorize -> handler, and the answer path.
+ *
+ * This is the one place that inspects an untrusted request before any
+ * handler sees it: the unpack runs in a per-request arena with a byte budget
+ * (protobuf-c returns NULL past it), then sp_msg_check validates every string
+ * and repeated field, then the method table decides whether the call exists
+ * and whether this connection may make it. */
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sp_log.h"
+#include "sp_time.h"
+
+/* The method table: one row per call, indexed by its oneof number. */
+static const srv_method_t methods[] = {
+    {SIMPEG__V1__REQUEST__CALL_HELLO, "Hello", PERM_PUBLIC, svc_hello},
+    {SIMPEG__V1__REQUEST__CALL_PING, "Ping", PERM_PUBLIC, svc_ping},
+    /* Status is public for now: sysadmins and monitoring use it before any
+     * account exists. Issue #3 decides whether it needs a role. */
+    {SIMPEG__V1__REQUEST__CALL_STATUS, "Status", PERM_PUBLIC, svc_status},
+};
+
+const srv_method_t *srv_method_find(int call_case) {
+  for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+    if (methods[i].call_case == call_case) return &methods[i];
+  return NULL;
+}
+
+static bool perm_allows(const conn_t *c, srv_perm_t perm) {
+  switch (perm) {
+    case PERM_PUBLIC:
+      return true;
+    case PERM_SIGNED_IN:
+      return false; /* no sessions before issue #3 */
+  }
+  return false;
+}
+
+/* Bytes an unpacked request may take: generous for real messages (a packed
+ * string becomes a NUL-terminated copy; a repeated field a pointer array),
+ * small enough that a hostile frame cannot make the daemon allocate much. */
+size_t srv_arena_budget(size_t frame_len) { return frame_len * 8 + 16 * 1024; }
+
+static void finish(srv_req_t *req, Simpeg__V1__Response *resp) {
+  conn_t *c = req->conn;
+  if (!c->closing) {
+    resp->id = req->id;
+    Simpeg__V1__ServerFrame f = SIMPEG__V1__SERVER_FRAME__INIT;
+    f.kind_case = SIMPEG__V1__SERVER_FRAME__KIND_RESPONSE;
+    f.response = resp;
+    if (!conn_send_frame(c, &f)) {
+      /* Too large or no room: answer with a small error instead of silence. */
+      Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
+      e.code = SIMPEG__V1__ERROR_CODE__ERROR_CODE_RESOURCE_EXHAUSTED;
+      e.reason = "response_too_large";
+      e.message = "the answer does not fit in one frame";
+      Simpeg__V1__Response small = SIMPEG__V1__RESPONSE__INIT;
+      small.id = req->id;
+      small.error = &e;
+      f.response = &small;
+      conn_send_frame(c, &f);
+    }
+  }
+  if (sp_log_enabled(SP_LOG_DEBUG)) {
+    int code = resp->error ? (int)resp->error->code : 0;
+    sp_log_debug("conn=%llu req=%llu method=%s code=%d us=%llu", (unsigned long long)c->id,
+                 (unsigned long long)req->id, req->method ? req->method->name : "-", code,
+                 (unsigned long long)(sp_mono_us() - req->start_us));
+  }
+  conn_request_finished(c, req);
+  sp_arena_free(&req->arena);
+  free(req);
+}
+
+void req_reply(srv_req_t *req, Simpeg__V1__Response *resp) { finish(req, resp); }
+
+void req_fail(srv_req_t *req, Simpeg__V1__ErrorCode code, const char *reason, const char *message) {
+  Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
+  e.code = code;
+  e.reason = (char *)(reason ? reason : "");
+  e.message = (char *)(message ? message : "");
+  Simpeg__V1__Response r = SIMPEG__V1__RESPONSE__INIT;
+  r.error = &e;
+  finish(req, &r);
+}
+
+void req_fail_field(srv_req_t *req, const char *field, const char *reason) {
+  Simpeg__V1__FieldViolation v = SIMPEG__V1__FIELD_VIOLATION__INIT;
+  v.field = (char *)field;
+  v.reason = (char *)reason;
+  Simpeg__V1__FieldViolation *vp = &v;
+  Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
+  e.code = SIMPEG__V1__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+  e.reason = "invalid_field";
+  e.message = "a field of the request is invalid";
+  e.violations = &vp;
+  e.n_violations = 1;
+  Simpeg__V1__Response r = SIMPEG__V1__RESPONSE__INIT;
+  r.error = &e;
+  finish(req, &r);
+}
+
+void srv_send_protocol_error(conn_t *c, const char *reason, const char *message) {
+  Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
+  e.code = SIMPEG__V1__ERROR_CODE__ERROR_CODE_PROTOCOL;
+  e.reason = (char *)reason;
+  e.message = (char *)message;
+  Simpeg__V1__Response r = SIMPEG__V1__RESPONSE__INIT;
+  r.error = &e;
+  Simpeg__V1__ServerFrame f = SIMPEG__V1__SERVER_FRAME__INIT;
+  f.kind_case = SIMPEG__V1__SERVER_FRAME__KIND_RESPONSE;
+  f.response = &r;
+  conn_send_frame(c, &f);
+}
+
+int srv_decode_request(sp_arena_t *arena, const uint8_t *payload, size_t len, const sp_msg_limits_t *lim,
+                       Simpeg__V1__Request **out, sp_msg_violation_t *v) {
+  *out = simpeg__v1__request__unpack(&arena->pb, len, payload);
+  if (!*out) return SRV_DECODE_MALFORMED;
+  if ((*out)->id == 0) {
+    snprintf(v->field, sizeof(v->field), "id");
+    v->reason = "required";
+    return SRV_DECODE_INVALID;
+  }
+  if (!sp_msg_check(&(*out)->base, lim, v)) return SRV_DECODE_INVALID;
+  return SRV_DECODE_OK;
+}
+
+void srv_dispatch(conn_t *c, const uint8_t *payload, size_t len) {
+  srv_req_t *req = sp_xcalloc(1, sizeof(*req));
+  req->conn = c;
+  req->srv = c->srv;
+  req->start_us = sp_mono_us();
+  sp_arena_init(&req->arena, srv_arena_budget(len));
+  sp_msg_limits_t lim = sp_msg_default_limits;
+  lim.max_bytes = (size_t)c->srv->cfg.max_frame;
+  sp_msg_violation_t v;
+  int rc = srv_decode_request(&req->arena, payload, len, &lim, &req->msg, &v);
+  if (rc == SRV_DECODE_MALFORMED) {
+    sp_arena_free(&req->arena);
+    free(req);
+    sp_log_notice("conn=%llu peer=%s sent a malformed message (%zu bytes)", (unsigned long long)c->id, c->peer, len);
+    srv_send_protocol_error(c, "malformed_message", "the frame does not hold a valid Request");
+    conn_close(c, "malformed message", true);
+    return;
+  }
+  req->id = req->msg->id;
+  conn_request_started(c, req);
+  if (rc == SRV_DECODE_INVALID) {
+    req_fail_field(req, v.field, v.reason);
+    return;
+  }
+  req->method = srv_method_find((int)req->msg->call_case);
+  if (!req->method) {
+    /* Not set, or a method from a newer protocol that this server lacks. */
+    req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNIMPLEMENTED, "unknown_method",
+             "this server does not implement the requested method");
+    return;
+  }
+  if (!c->hello_done && req->method->call_case != SIMPEG__V1__REQUEST__CALL_HELLO) {
+    req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_FAILED_PRECONDITION, "hello_required",
+             "the first request on a connection must be Hello");
+    return;
+  }
+  if (c->draining || c->srv->draining) {
+    req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE, "draining", "the server is shutting down");
+    return;
+  }
+  if (!perm_allows(c, req->method->perm)) {
+    req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED, "login_required", "sign in first");
+    return;
+  }
+  req->method->handler(req);
+}

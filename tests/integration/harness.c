@@ -1,0 +1,306 @@
+/* harness: start/stop a real simpegd and speak raw TLS to it; see harness.h. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sp_frame.h"
+
+const char *harness_env(const char *name) {
+  const char *v = getenv(name);
+  return v && *v ? v : NULL;
+}
+
+void harness_require_env(bool need_pg_restart) {
+  const char *need[] = {"SIMPEG_TEST_CONNINFO", "SIMPEG_TEST_SIMPEGD", "SIMPEG_TEST_CERTS",
+                        need_pg_restart ? "SIMPEG_TEST_PGSQL_SH" : NULL, need_pg_restart ? "SIMPEG_TEST_PGDIR" : NULL};
+  for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+    if (need[i] && !harness_env(need[i])) {
+      fprintf(stderr, "skipping: %s is not set (run ./deploy/test.sh)\n", need[i]);
+      exit(77);
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+}
+
+char *harness_cert(const char *file) {
+  static char path[4][512];
+  static int slot;
+  char *p = path[slot++ % 4];
+  snprintf(p, 512, "%s/%s", harness_env("SIMPEG_TEST_CERTS"), file);
+  return p;
+}
+
+int harness_sh(const char *cmd) {
+  int rc = system(cmd);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static uint16_t free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t sl = sizeof(sa);
+  if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(sa.sin_port);
+}
+
+void client_options(spc_options_t *o, const daemon_t *d) {
+  spc_options_init(o);
+  o->server = d->addr;
+  o->ca_file = harness_cert("ca.pem");
+  o->connect_timeout_ms = 5000;
+  o->request_timeout_ms = 20000;
+  o->client_name = "simpeg-tests";
+}
+
+int sync_ping(const daemon_t *d) {
+  spc_options_t o;
+  client_options(&o, d);
+  spc_error_t err;
+  spc_sync_t *s = spc_sync_open(&o, &err);
+  if (!s) return err.code ? err.code : -1;
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  Simpeg__V1__Ping ping = SIMPEG__V1__PING__INIT;
+  req.call_case = SIMPEG__V1__REQUEST__CALL_PING;
+  req.ping = &ping;
+  Simpeg__V1__Response *resp = NULL;
+  int rc = spc_sync_call(s, &req, &resp, &err);
+  if (resp) spc_response_free(resp);
+  spc_sync_close(s);
+  return rc;
+}
+
+bool daemon_start(daemon_t *d, const char *extra_ini) {
+  memset(d, 0, sizeof(*d));
+  snprintf(d->dir, sizeof(d->dir), "/tmp/simpeg-it-XXXXXX");
+  if (!mkdtemp(d->dir)) return false;
+  d->port = free_port();
+  snprintf(d->addr, sizeof(d->addr), "127.0.0.1:%u", d->port);
+  snprintf(d->config, sizeof(d->config), "%s/simpegd.conf", d->dir);
+  snprintf(d->log, sizeof(d->log), "%s/simpegd.log", d->dir);
+  FILE *f = fopen(d->config, "w");
+  if (!f) return false;
+  fprintf(f,
+          "[server]\nlisten = 127.0.0.1:%u\nhandshake_timeout_ms = 3000\ndrain_timeout_ms = 10000\n"
+          "[tls]\ncert = %s\nkey = %s\n"
+          "[database]\nconninfo = %s\npool_size = 4\nconnect_timeout_ms = 3000\nquery_timeout_ms = 10000\n"
+          "[log]\nlevel = info\n%s\n",
+          d->port, harness_cert("server.pem"), harness_cert("server.key"), harness_env("SIMPEG_TEST_CONNINFO"),
+          extra_ini ? extra_ini : "");
+  fclose(f);
+  const char *bin = harness_env("SIMPEG_TEST_SIMPEGD");
+  char cmd[1024];
+  snprintf(cmd, sizeof(cmd), "'%s' migrate --config '%s' >>'%s' 2>&1", bin, d->config, d->log);
+  if (harness_sh(cmd) != 0) {
+    fprintf(stderr, "simpegd migrate failed; see %s\n", d->log);
+    return false;
+  }
+  d->pid = fork();
+  if (d->pid == 0) {
+    int fd = open(d->log, O_WRONLY | O_APPEND | O_CREAT, 0600);
+    dup2(fd, 2);
+    dup2(fd, 1);
+    /* A small quarantine keeps RSS meaningful under AddressSanitizer. */
+    setenv("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1:quarantine_size_mb=4", 1);
+    execl(bin, bin, "--config", d->config, (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 200; i++) {
+    int st;
+    if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+      fprintf(stderr, "simpegd exited during start-up; see %s\n", d->log);
+      d->pid = 0;
+      return false;
+    }
+    int fd = raw_tcp_connect(d->port);
+    if (fd >= 0) {
+      close(fd);
+      return sync_ping(d) == 0;
+    }
+    usleep(50 * 1000);
+  }
+  return false;
+}
+
+int daemon_stop(daemon_t *d) {
+  if (d->pid <= 0) return -1;
+  kill(d->pid, SIGTERM);
+  return daemon_wait_exit(d);
+}
+
+int daemon_wait_exit(daemon_t *d) {
+  if (d->pid <= 0) return -1;
+  for (int i = 0; i < 600; i++) {
+    int st;
+    pid_t r = waitpid(d->pid, &st, WNOHANG);
+    if (r == d->pid) {
+      d->pid = 0;
+      if (WIFEXITED(st)) return WEXITSTATUS(st);
+      return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    }
+    usleep(50 * 1000);
+  }
+  kill(d->pid, SIGKILL);
+  waitpid(d->pid, NULL, 0);
+  d->pid = 0;
+  return -1;
+}
+
+long daemon_rss_kib(const daemon_t *d) {
+  char path[64], line[256];
+  snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  long kib = -1;
+  while (fgets(line, sizeof(line), f))
+    if (sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+  fclose(f);
+  return kib;
+}
+
+bool daemon_log_contains(const daemon_t *d, const char *needle) {
+  FILE *f = fopen(d->log, "r");
+  if (!f) return false;
+  char line[4096];
+  bool found = false;
+  while (!found && fgets(line, sizeof(line), f)) found = strstr(line, needle) != NULL;
+  fclose(f);
+  return found;
+}
+
+/* ---- raw sockets ---- */
+
+int raw_tcp_connect(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    close(fd);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+static bool send_all(int fd, const uint8_t *p, size_t n) {
+  while (n) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w <= 0) return false;
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+static bool flush_tls(raw_tls_t *r) {
+  uint8_t buf[16384];
+  size_t n;
+  while ((n = sp_tls_take_out(r->tls, buf, sizeof(buf))) > 0)
+    if (!send_all(r->fd, buf, n)) return false;
+  return true;
+}
+
+/* Reads ciphertext once (waiting up to timeout_ms); false on close/timeout. */
+static bool pump_in(raw_tls_t *r, int timeout_ms) {
+  struct pollfd p = {.fd = r->fd, .events = POLLIN};
+  if (poll(&p, 1, timeout_ms) <= 0) return false;
+  uint8_t buf[16384];
+  ssize_t n = recv(r->fd, buf, sizeof(buf), 0);
+  if (n <= 0) return false;
+  return sp_tls_feed(r->tls, buf, (size_t)n) == SP_TLS_OK;
+}
+
+bool raw_tls_connect(raw_tls_t *r, uint16_t port) {
+  memset(r, 0, sizeof(*r));
+  char err[512];
+  sp_tls_config_t tc = {.ca_file = harness_cert("ca.pem")};
+  r->ctx = sp_tls_ctx_new_client(&tc, err, sizeof(err));
+  if (!r->ctx) return false;
+  r->tls = sp_tls_new(r->ctx, "localhost");
+  sp_buf_init(&r->in, 8u << 20);
+  r->fd = raw_tcp_connect(port);
+  if (r->fd < 0) return false;
+  for (;;) {
+    int rc = sp_tls_handshake(r->tls);
+    if (!flush_tls(r)) return false;
+    if (rc == SP_TLS_OK) return true;
+    if (rc == SP_TLS_ERROR) return false;
+    if (!pump_in(r, 5000)) return false;
+  }
+}
+
+bool raw_tls_send(raw_tls_t *r, const void *data, size_t n) {
+  return sp_tls_write(r->tls, data, n) == SP_TLS_OK && flush_tls(r);
+}
+
+bool raw_tls_send_request(raw_tls_t *r, const Simpeg__V1__Request *req) {
+  sp_buf_t b;
+  sp_buf_init(&b, 1u << 20);
+  bool ok = sp_frame_pack(&b, &req->base, 1u << 20) == 0 && raw_tls_send(r, sp_buf_head(&b), sp_buf_used(&b));
+  sp_buf_free(&b);
+  return ok;
+}
+
+Simpeg__V1__ServerFrame *raw_tls_read_frame(raw_tls_t *r, int timeout_ms) {
+  for (;;) {
+    if (sp_buf_used(&r->in) >= 4) {
+      uint32_t n = sp_frame_get_header(sp_buf_head(&r->in));
+      if (sp_buf_used(&r->in) >= 4 + (size_t)n) {
+        Simpeg__V1__ServerFrame *f = simpeg__v1__server_frame__unpack(NULL, n, sp_buf_head(&r->in) + 4);
+        sp_buf_consume(&r->in, 4 + (size_t)n);
+        return f;
+      }
+    }
+    uint8_t buf[16384];
+    size_t got = 0;
+    int rc = sp_tls_read(r->tls, buf, sizeof(buf), &got);
+    if (rc == SP_TLS_OK) {
+      if (sp_buf_append(&r->in, buf, got) != 0) return NULL;
+      continue;
+    }
+    flush_tls(r);
+    if (rc != SP_TLS_WANT) return NULL;
+    if (!pump_in(r, timeout_ms)) return NULL;
+  }
+}
+
+bool raw_wait_closed(int fd, int timeout_ms) {
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long left = timeout_ms - ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+    if (left <= 0) return false;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, (int)left) <= 0) return false;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return true;
+  }
+}
+
+void raw_tls_close(raw_tls_t *r) {
+  if (r->fd >= 0) close(r->fd);
+  r->fd = -1;
+  sp_tls_free(r->tls);
+  r->tls = NULL;
+  if (r->ctx) sp_tls_ctx_unref(r->ctx);
+  r->ctx = NULL;
+  sp_buf_free(&r->in);
+}

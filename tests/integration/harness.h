@@ -1,0 +1,77 @@
+/* harness: what integration tests share: a real simpegd started on a free
+ * port against the throwaway PostgreSQL that deploy/test.sh provides, with
+ * the generated certificates, plus raw TLS sockets for misbehaving clients.
+ *
+ * Environment (set by deploy/test.sh): SIMPEG_TEST_CONNINFO,
+ * SIMPEG_TEST_SIMPEGD, SIMPEG_TEST_CERTS, and for restart tests
+ * SIMPEG_TEST_PGSQL_SH + SIMPEG_TEST_PGDIR. Without them the tests exit 77
+ * (meson reports SKIP). */
+#ifndef SIMPEG_TEST_HARNESS_H
+#define SIMPEG_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "simpeg.pb-c.h"
+#include "sp_buf.h"
+#include "spc.h"
+#include "sp_tls.h"
+
+typedef struct daemon {
+  pid_t pid;
+  uint16_t port;
+  char dir[256];      /* temp dir with config and log */
+  char config[300];
+  char log[300];
+  char addr[64];      /* "127.0.0.1:port" */
+} daemon_t;
+
+/* Exits 77 when the environment lacks what integration tests need. */
+void harness_require_env(bool need_pg_restart);
+const char *harness_env(const char *name);
+char *harness_cert(const char *file); /* static buffer: $SIMPEG_TEST_CERTS/file */
+
+/* Writes a config (extra INI lines appended verbatim), migrates, starts the
+ * daemon and waits until it answers a ping. false on failure. */
+bool daemon_start(daemon_t *d, const char *extra_ini);
+/* SIGTERM and wait; returns the exit status (0 = clean exit, no leaks under
+ * the sanitizers) or -1 when it had to be killed. */
+int daemon_stop(daemon_t *d);
+/* Resident memory in KiB (from /proc). */
+/* Waits (up to 30 s) for an exit already under way; as daemon_stop. */
+int daemon_wait_exit(daemon_t *d);
+long daemon_rss_kib(const daemon_t *d);
+/* true when the daemon's log contains `needle`. */
+bool daemon_log_contains(const daemon_t *d, const char *needle);
+/* Runs a shell command and returns its exit status. */
+int harness_sh(const char *cmd);
+
+void client_options(spc_options_t *o, const daemon_t *d);
+/* One synchronous ping; 0 on success. */
+int sync_ping(const daemon_t *d);
+
+/* A raw TLS connection over a blocking socket, for clients that break the
+ * rules. */
+typedef struct raw_tls {
+  int fd;
+  sp_tls_ctx_t *ctx;
+  sp_tls_t *tls;
+  sp_buf_t in; /* plaintext received */
+} raw_tls_t;
+
+/* Plain TCP connect (no TLS). -1 on failure. */
+int raw_tcp_connect(uint16_t port);
+bool raw_tls_connect(raw_tls_t *r, uint16_t port);
+bool raw_tls_send(raw_tls_t *r, const void *data, size_t n);
+bool raw_tls_send_request(raw_tls_t *r, const Simpeg__V1__Request *req);
+/* Reads one ServerFrame (caller frees with ..._free_unpacked); NULL on
+ * close, error or after timeout_ms. */
+Simpeg__V1__ServerFrame *raw_tls_read_frame(raw_tls_t *r, int timeout_ms);
+/* true when the server closes the connection within timeout_ms (data that
+ * arrives first is discarded). */
+bool raw_wait_closed(int fd, int timeout_ms);
+void raw_tls_close(raw_tls_t *r);
+
+#endif
