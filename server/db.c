@@ -135,7 +135,6 @@ struct db_pool {
   bool finishing;   /* handles are being closed; freed when pending_closes hits 0 */
   bool draining;    /* pool_drain is on the stack */
   bool dispatching; /* pool_dispatch is on the stack */
-  bool all_down_logged;
   uint64_t close_deadline_ns;
   int pending_closes;
   void (*close_done)(void *ud);
@@ -315,7 +314,6 @@ static void req_free(db_req_t *r) {
   free(r);
 }
 
-
 /* Queues a finished user batch for its callback (see pool_drain). `fmt`
  * NULL keeps r->message as set by the caller. */
 static void pool_complete(db_pool_t *p, db_req_t *r, int status, const char *fmt, ...)
@@ -376,13 +374,17 @@ static void pool_watch(db_pool_t *p) {
 
 /* ---- connections: socket and teardown ---------------------------------- */
 
+static void free_params(db_pool_t *p) {
+  for (char **k = p->keys; k && *k; k++) free(*k);
+  for (char **v = p->vals; v && *v; v++) free(*v);
+  free(p->keys);
+  free(p->vals);
+}
+
 static void pool_release(db_pool_t *p) {
   void (*done)(void *) = p->close_done;
   void *ud = p->close_ud;
-  for (char **k = p->keys; *k; k++) free(*k);
-  for (char **v = p->vals; *v; v++) free(*v);
-  free(p->keys);
-  free(p->vals);
+  free_params(p);
   free(p->conns);
   free(p);
   if (done) done(ud);
@@ -649,8 +651,10 @@ static int conn_batch_done(db_conn_t *c, db_req_t *r) {
   db_pool_t *p = c->pool;
   if (!r->cb) {
     if (r->failed_stmt >= 0) {
-      sp_log_error("db[%d]: cannot prepare statement '%s': %s", c->id,
-                   p->stmts[r->failed_stmt].name, result_message(r->results[r->failed_stmt]));
+      /* usually a schema older than the statements: say so once per streak */
+      sp_log(c->fail_streak == 0 ? SP_LOG_ERROR : SP_LOG_DEBUG,
+             "db[%d]: cannot prepare statement '%s': %s", c->id, p->stmts[r->failed_stmt].name,
+             result_message(r->results[r->failed_stmt]));
       req_free(r);
       conn_break(c, DB_UNAVAILABLE, "preparing statements failed");
       return -1;
@@ -994,7 +998,7 @@ static int config_int(int value, int fallback, int max, const char *what) {
 db_pool_t *db_pool_new(uv_loop_t *loop, const db_config_t *cfg) {
   if (!loop || !cfg || !cfg->conninfo) return NULL;
   int size = config_int(cfg->pool_size, DEFAULT_POOL_SIZE, MAX_POOL_SIZE, "pool size");
-  int max_queue = config_int(cfg->max_queue, DEFAULT_MAX_QUEUE, 1000000, "max queue");
+  int max_queue = config_int(cfg->max_queue, DEFAULT_MAX_QUEUE, 10000000, "max queue");
   int connect_ms = config_int(cfg->connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS, 3600000,
                               "connect timeout");
   int query_ms =
@@ -1012,12 +1016,7 @@ db_pool_t *db_pool_new(uv_loop_t *loop, const db_config_t *cfg) {
   p->connect_timeout_ms = connect_ms;
   p->query_timeout_ms = query_ms;
   if (build_params(p, cfg->conninfo) < 0) {
-    if (p->keys) {
-      for (char **k = p->keys; *k; k++) free(*k);
-      for (char **v = p->vals; *v; v++) free(*v);
-    }
-    free(p->keys);
-    free(p->vals);
+    free_params(p);
     free(p);
     return NULL;
   }

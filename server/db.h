@@ -121,12 +121,13 @@ int db_pool_start(db_pool_t *pool);
 int db_submit(db_pool_t *pool, const db_query_t *queries, int n, unsigned flags, db_cb cb,
               void *ud);
 
-/* Starts a graceful close: waiting batches fail with DB_UNAVAILABLE, batches
- * already sent get up to two seconds to be answered (then DB_UNAVAILABLE),
- * connections are closed, and once the last libuv handle has been released
- * the pool is freed and done(ud) is called (done may be NULL). Call it once;
- * the pool pointer must not be used after it (except by callbacks that run
- * before done, where db_submit returns -ESHUTDOWN). */
+/* Starts a graceful close and returns: waiting batches fail with
+ * DB_UNAVAILABLE, batches already sent get up to two seconds to be answered
+ * (then DB_UNAVAILABLE, never retried), connections are closed, and once the
+ * last libuv handle of the pool has been released the pool is freed and
+ * done(ud) is called (done may be NULL). Until then db_submit returns
+ * -ESHUTDOWN and db_pool_stats still works; after done the pointer is gone.
+ * Later calls are ignored. May be called from a db_cb. */
 void db_pool_close(db_pool_t *pool, void (*done)(void *ud), void *ud);
 
 void db_pool_stats(const db_pool_t *pool, db_stats_t *out);

@@ -155,9 +155,6 @@ static int cmd_check_config(const opts_t *o, const srv_config_t *cfg) {
     return 2;
   }
   sp_tls_ctx_unref(ctx);
-  if (strstr(cfg->db_conninfo, "host=") && !strstr(cfg->db_conninfo, "hostaddr="))
-    fprintf(stderr, "simpegd: warning: database.conninfo has host= without hostaddr=; "
-                    "libpq then resolves the name with blocking DNS on each (re)connect\n");
   if (o->dump) srv_config_dump(cfg);
   printf("%s: configuration OK\n", o->config ? o->config : "(defaults)");
   return 0;
