@@ -44,8 +44,21 @@ static uint64_t now_ms(const conn_t *c) { return uv_now(c->srv->loop); }
 
 void conn_ref(conn_t *c) { c->refs++; }
 
+srv_session_t *conn_session_current(conn_t *c) {
+  srv_session_t *s = c->session;
+  if (!s) return NULL;
+  uint64_t now = sp_wall_us();
+  if (now >= s->expires_at_us || (s->idle_timeout_us && now - s->last_seen_us >= s->idle_timeout_us)) {
+    sp_log_info("conn=%llu session of user %s expired", (unsigned long long)c->id, s->username);
+    free(s);
+    c->session = NULL;
+  }
+  return c->session;
+}
+
 void conn_unref(conn_t *c) {
   if (--c->refs > 0) return;
+  free(c->session);
   sp_tls_free(c->tls);
   sp_tls_ctx_unref(c->tls_ctx);
   sp_frame_decoder_free(&c->dec);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "authz.h"
 #include "server.h"
 #include "simpeg.pb-c.h"
 #include "sp_buf.h"
@@ -46,6 +47,8 @@ struct conn {
   char peer[64];
   char client_name[64];
   char branch_fingerprint[65]; /* mutual TLS: SHA-256 of the client certificate */
+  char branch_path[SRV_OFFICE_PATH_MAX]; /* office subtree this machine is limited to; empty: none */
+  srv_session_t *session;      /* signed-in user, or NULL (anonymous) */
 
   bool handshake_done;
   bool hello_done;
@@ -72,6 +75,9 @@ bool conn_send_frame(conn_t *c, const Simpeg__V1__ServerFrame *f);
 /* Request bookkeeping for dispatch.c. */
 void conn_request_started(conn_t *c, srv_req_t *r);
 void conn_request_finished(conn_t *c, srv_req_t *r);
+/* The connection's session if it is still valid (not expired, not idle too
+ * long); an expired one is dropped here and NULL returned. */
+srv_session_t *conn_session_current(conn_t *c);
 void conn_ref(conn_t *c);
 void conn_unref(conn_t *c);
 

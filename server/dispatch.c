@@ -29,16 +29,6 @@ const srv_method_t *srv_method_find(int call_case) {
   return NULL;
 }
 
-static bool perm_allows(const conn_t *c, srv_perm_t perm) {
-  switch (perm) {
-    case PERM_PUBLIC:
-      return true;
-    case PERM_SIGNED_IN:
-      return false; /* no sessions before issue #3 */
-  }
-  return false;
-}
-
 /* Bytes an unpacked request may take: generous for real messages (a packed
  * string becomes a NUL-terminated copy; a repeated field a pointer array),
  * small enough that a hostile frame cannot make the daemon allocate much. */
@@ -169,9 +159,17 @@ void srv_dispatch(conn_t *c, const uint8_t *payload, size_t len) {
     req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE, "draining", "the server is shutting down");
     return;
   }
-  if (!perm_allows(c, req->method->perm)) {
-    req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED, "login_required", "sign in first");
-    return;
+  if (req->method->perm != PERM_PUBLIC) {
+    if (!conn_session_current(c)) {
+      req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED, "login_required", "sign in first");
+      return;
+    }
+    if (!authz_role_has(c->session->role, req->method->perm)) {
+      req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED, "role_lacks_permission",
+               "your role does not allow this");
+      return;
+    }
+    c->session->last_seen_us = sp_wall_us();
   }
   req->method->handler(req);
 }

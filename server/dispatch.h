@@ -10,15 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "authz.h"
 #include "conn.h"
 #include "simpeg.pb-c.h"
 #include "sp_arena.h"
 #include "sp_msgcheck.h"
-
-typedef enum srv_perm {
-  PERM_PUBLIC,   /* anyone on a connection that said Hello (or Hello itself) */
-  PERM_SIGNED_IN /* needs a session (accounts arrive with issue #3) */
-} srv_perm_t;
 
 typedef struct srv_method {
   int call_case; /* Simpeg__V1__Request__CallCase */
