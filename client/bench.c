@@ -462,6 +462,7 @@ int main(int argc, char **argv) {
       {"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
+  signal(SIGPIPE, SIG_IGN); /* a reset connection is an error to count */
   bench_t *b = sp_xcalloc(1, sizeof(*b));
   spc_options_init(&b->opt);
   b->opt.client_name = "simpeg-bench";

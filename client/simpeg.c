@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -152,6 +153,8 @@ static int run_command(cli_ctx_t *ctx, const cli_command_t *cmd, int argc, char 
 }
 
 int main(int argc, char **argv) {
+  /* A server that resets the connection must give an error, not kill us. */
+  signal(SIGPIPE, SIG_IGN);
   setup_locale();
   cli_ctx_t ctx;
   memset(&ctx, 0, sizeof(ctx));

@@ -36,6 +36,9 @@
  * above GoAway.last_request_id) are sent again on a new connection when
  * `reconnect` is set, or fail with SPC_ECLOSED.
  *
+ * Programs using the library should ignore SIGPIPE (libuv writes to
+ * sockets with plain write(2)); a library must not change signal handling.
+ *
  * Time-outs: every call has the same request_timeout_ms, counted from
  * spc_client_call (queueing included). A timed-out request keeps its
  * in-flight slot until the server answers (the answer is dropped) or the
@@ -75,6 +78,9 @@ typedef struct spc_error {
   char detail[256];                  /* English detail for the code, e.g. the TLS reason */
   char server_addr[128];             /* the "host:port" it is about */
   uint32_t timeout_ms;               /* for the two time-out codes */
+  bool tls_after_handshake;          /* SPC_ETLS after our handshake finished: with
+                                        TLS 1.3 that is the server refusing our
+                                        client certificate */
   const Simpeg__V1__Error *server;   /* for SPC_ESERVER: points into the Response */
 } spc_error_t;
 
@@ -114,7 +120,8 @@ typedef void (*spc_response_cb)(spc_client_t *c, int status, Simpeg__V1__Respons
                                 const spc_error_t *err, void *ud);
 /* Pushed events; `ev` is valid during the callback only. */
 typedef void (*spc_event_cb)(spc_client_t *c, const Simpeg__V1__Event *ev, void *ud);
-/* Connection state changes. `err` explains SPC_STATE_BACKOFF/FAILED/IDLE
+/* Connection state changes (SPC_STATE_CONNECTING may be reported from
+ * inside spc_client_call or spc_client_connect). `err` explains SPC_STATE_BACKOFF/FAILED/IDLE
  * after a failure; NULL otherwise. `goaway` is set when the change is due to
  * a GoAway (valid during the callback only). */
 typedef void (*spc_state_cb)(spc_client_t *c, spc_state_t state, const spc_error_t *err,

@@ -38,6 +38,7 @@ static void conn_fail(spc_conn_t *conn, int code, int sys, const char *fmt, ...)
   spc_error_t err;
   spc_error_set(&err, conn->client, code, "%s", "");
   err.sys = sys;
+  err.tls_after_handshake = code == SPC_ETLS && conn->state == CONN_HELLO;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(err.detail, sizeof(err.detail), fmt, ap);
@@ -49,6 +50,11 @@ static void conn_fail(spc_conn_t *conn, int code, int sys, const char *fmt, ...)
 
 /* ---- tear-down ---- */
 
+static int cmp_req_id_asc(const void *a, const void *b) {
+  const spc_req_t *x = *(spc_req_t *const *)a, *y = *(spc_req_t *const *)b;
+  return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
 static void conn_finalize(spc_conn_t *conn) {
   spc_client_t *c = conn->client;
   /* Take everything out of the table first: callbacks below may close the
@@ -59,6 +65,7 @@ static void conn_finalize(spc_conn_t *conn) {
   long i;
   while ((i = spc_idtable_next(&conn->in_flight, &pos)) >= 0) reqs[k++] = conn->in_flight.slots[i].value;
   spc_idtable_free(&conn->in_flight);
+  qsort(reqs, k, sizeof(*reqs), cmp_req_id_asc); /* callers hear in call order */
 
   spc_error_t err = conn->close_err;
   bool was_ready = conn->was_ready;

@@ -87,6 +87,7 @@ static const struct {
 } server_reasons[] = {
     {"draining", N_("The server is shutting down. Please try again shortly.")},
     {"login_required", N_("Please sign in first.")},
+    {"role_lacks_permission", N_("Your role does not allow this action.")},
     {"protocol_version", N_("The server does not support this client's protocol version. "
                             "Please update simpeg.")},
     {"response_too_large", N_("The answer is too large for the server to send.")},
@@ -236,9 +237,14 @@ char *spc_error_text(const spc_error_t *e) {
     break;
   case SPC_ETLS:
     sappend(&s, &len, _("Secure connection (TLS) to server %s failed: %s"), addr, e->detail);
-    sappend(&s, &len, "\n%s",
-            _("Check that the CA file is the one that signed the server certificate and that the "
-              "server name matches the certificate."));
+    if (e->tls_after_handshake)
+      sappend(&s, &len, "\n%s",
+              _("The server did not accept this computer's client certificate: check the client "
+                "certificate and key, and that the server trusts the CA that signed them."));
+    else
+      sappend(&s, &len, "\n%s",
+              _("Check that the CA file is the one that signed the server certificate and that the "
+                "server name matches the certificate."));
     break;
   case SPC_ECONNTIMEOUT:
     sappend(&s, &len, _("Timed out connecting to server %s (%u ms passed %s)."), addr,

@@ -13,11 +13,20 @@ struct spc_sync {
 };
 
 typedef struct sync_wait {
+  uv_loop_t *loop;
   bool done;
   int status;
   Simpeg__V1__Response *resp;
   spc_error_t err;
 } sync_wait_t;
+
+/* Every callback that ends a wait also calls uv_stop: a timer callback
+ * that sets `done` at the start of a loop iteration would otherwise leave
+ * uv_run blocked in poll on a silent connection. */
+static void wait_done(sync_wait_t *w) {
+  w->done = true;
+  uv_stop(w->loop);
+}
 
 static void on_sync_state(spc_client_t *c, spc_state_t st, const spc_error_t *err,
                           const Simpeg__V1__GoAway *ga, void *ud) {
@@ -26,12 +35,12 @@ static void on_sync_state(spc_client_t *c, spc_state_t st, const spc_error_t *er
   (void)ga;
   if (!w || w->done) return;
   if (st == SPC_STATE_READY) {
-    w->done = true;
     w->status = 0;
+    wait_done(w);
   } else if ((st == SPC_STATE_FAILED || st == SPC_STATE_BACKOFF) && err) {
-    w->done = true;
     w->status = err->code;
     w->err = *err;
+    wait_done(w);
   }
 }
 
@@ -40,13 +49,13 @@ static void run_until(uv_loop_t *loop, const bool *done) {
   }
 }
 
-static void on_sync_closed(void *ud) { *(bool *)ud = true; }
+static void on_sync_closed(void *ud) { wait_done(ud); }
 
 static void sync_free(spc_sync_t *s) {
   if (s->client) {
-    bool closed = false;
-    spc_client_close(s->client, on_sync_closed, &closed);
-    run_until(&s->loop, &closed);
+    sync_wait_t w = {.loop = &s->loop};
+    spc_client_close(s->client, on_sync_closed, &w);
+    run_until(&s->loop, &w.done);
     s->client = NULL;
   }
   uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -71,6 +80,7 @@ spc_sync_t *spc_sync_open(const spc_options_t *opt, spc_error_t *err) {
   }
   sync_wait_t w;
   memset(&w, 0, sizeof(w));
+  w.loop = &s->loop;
   spc_client_set_callbacks(s->client, on_sync_state, NULL, &w);
   rc = spc_client_connect(s->client);
   if (rc == 0) run_until(&s->loop, &w.done);
@@ -92,15 +102,16 @@ static void on_sync_response(spc_client_t *c, int status, Simpeg__V1__Response *
                              const spc_error_t *err, void *ud) {
   sync_wait_t *w = ud;
   (void)c;
-  w->done = true;
   w->status = status;
   w->resp = resp;
   if (err) w->err = *err;
+  wait_done(w);
 }
 
 int spc_sync_call(spc_sync_t *s, Simpeg__V1__Request *req, Simpeg__V1__Response **resp, spc_error_t *err) {
   sync_wait_t w;
   memset(&w, 0, sizeof(w));
+  w.loop = &s->loop;
   *resp = NULL;
   memset(err, 0, sizeof(*err));
   int rc = spc_client_call(s->client, req, on_sync_response, &w, NULL);
@@ -119,19 +130,19 @@ int spc_sync_call(spc_sync_t *s, Simpeg__V1__Request *req, Simpeg__V1__Response 
   return w.status;
 }
 
-static void on_sleep_timer(uv_timer_t *t) { *(bool *)t->data = true; }
-static void on_sleep_closed(uv_handle_t *h) { *(bool *)h->data = true; }
+static void on_sleep_timer(uv_timer_t *t) { wait_done(t->data); }
+static void on_sleep_closed(uv_handle_t *h) { wait_done(h->data); }
 
 void spc_sync_sleep(spc_sync_t *s, uint32_t ms) {
   uv_timer_t t;
-  bool done = false;
+  sync_wait_t w = {.loop = &s->loop};
   uv_timer_init(&s->loop, &t);
-  t.data = &done;
+  t.data = &w;
   uv_timer_start(&t, on_sleep_timer, ms, 0);
-  run_until(&s->loop, &done);
-  done = false;
+  run_until(&s->loop, &w.done);
+  w.done = false;
   uv_close((uv_handle_t *)&t, on_sleep_closed);
-  run_until(&s->loop, &done);
+  run_until(&s->loop, &w.done);
 }
 
 const spc_server_info_t *spc_sync_server_info(const spc_sync_t *s) { return spc_client_server_info(s->client); }

@@ -110,7 +110,7 @@ int sp_ini_parse_file(const char *path, sp_ini_cb cb, void *ud, char *err, size_
   }
   fclose(f);
   if (rc == 0) {
-    char inner[512];
+    char inner[512] = "";
     rc = sp_ini_parse_string((const char *)sp_buf_head(&b), sp_buf_used(&b), cb, ud, inner, sizeof(inner));
     if (rc < 0) snprintf(err, errlen, "%s: %s", path, inner);
   }

@@ -25,6 +25,11 @@
 #include "sp_time.h"
 
 #define CLOSE_GRACE_MS 2000
+/* After GoAway and the last answer, how long the connection stays open for
+ * requests the client sent before it saw the GoAway (they get UNAVAILABLE
+ * "draining" and the client sends them elsewhere). Well-behaved clients
+ * close first; this bounds the others. */
+#define DRAIN_GRACE_MS 500
 #define READ_CHUNK (16 * 1024)
 
 static void conn_flush(conn_t *c);
@@ -181,7 +186,8 @@ static void conn_flush_now(conn_t *c) {
   if (sp_buf_used(&c->plain_out) && !c->fatal_tls) {
     if (sp_tls_write(c->tls, sp_buf_head(&c->plain_out), sp_buf_used(&c->plain_out)) != SP_TLS_OK) {
       c->fatal_tls = true;
-      sp_log_notice("conn=%llu peer=%s tls write: %s", (unsigned long long)c->id, c->peer, sp_tls_error(c->tls));
+      /* A peer that already closed its side does not read answers: not news. */
+      sp_log(c->closing ? SP_LOG_DEBUG : SP_LOG_NOTICE, "conn=%llu peer=%s tls write: %s", (unsigned long long)c->id, c->peer, sp_tls_error(c->tls));
     }
     sp_buf_reset(&c->plain_out, 16 * 1024);
   }
@@ -328,6 +334,14 @@ static void on_timer(uv_timer_t *t) {
     conn_finish_close(c);
     return;
   }
+  if (c->draining) {
+    if (c->n_inflight == 0 && now_ms(c) - c->last_activity_ms >= DRAIN_GRACE_MS) {
+      conn_close(c, "drained", true);
+      return;
+    }
+    uv_timer_start(&c->timer, on_timer, DRAIN_GRACE_MS, 0);
+    return;
+  }
   if (!c->handshake_done) {
     sp_log_notice("conn=%llu peer=%s handshake timed out", (unsigned long long)c->id, c->peer);
     c->fatal_tls = true;
@@ -368,7 +382,6 @@ void conn_request_finished(conn_t *c, srv_req_t *r) {
       update_reading(c);
       conn_process_input(c); /* frames may already be buffered */
     }
-    if (c->draining && c->n_inflight == 0) conn_close(c, "drained", true);
   }
   conn_unref(c);
 }
@@ -379,12 +392,15 @@ void conn_goaway(conn_t *c, const char *reason) {
   if (c->handshake_done) {
     Simpeg__V1__GoAway g = SIMPEG__V1__GO_AWAY__INIT;
     g.reason = (char *)reason;
+    g.last_request_id = c->last_request_id;
     Simpeg__V1__ServerFrame f = SIMPEG__V1__SERVER_FRAME__INIT;
     f.kind_case = SIMPEG__V1__SERVER_FRAME__KIND_GOAWAY;
     f.goaway = &g;
     conn_send_frame(c, &f);
+    uv_timer_start(&c->timer, on_timer, DRAIN_GRACE_MS, 0);
+  } else {
+    conn_close(c, "drain before handshake", false);
   }
-  if (c->n_inflight == 0) conn_close(c, "drain", true);
 }
 
 void conn_accept(srv_t *s) {

@@ -42,6 +42,7 @@ struct conn {
   conn_t *next, *prev; /* in srv->conns */
   srv_req_t *reqs;     /* requests in flight */
   uint32_t n_inflight;
+  uint64_t last_request_id; /* highest id read: GoAway tells the client what was taken */
 
   uint64_t last_activity_ms;
   char peer[64];

@@ -138,6 +138,7 @@ void srv_dispatch(conn_t *c, const uint8_t *payload, size_t len) {
     return;
   }
   req->id = req->msg->id;
+  if (req->id > c->last_request_id) c->last_request_id = req->id;
   conn_request_started(c, req);
   if (rc == SRV_DECODE_INVALID) {
     req_fail_field(req, v.field, v.reason);
