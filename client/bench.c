@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,7 @@ static uint64_t hist_percentile(const histogram_t *h, double p) {
 
 /* ---- scenarios ---- */
 
-typedef enum { SCENARIO_REQUEST, SCENARIO_CONNECT } scenario_kind_t;
+typedef enum { SCENARIO_REQUEST, SCENARIO_CONNECT, SCENARIO_IDLE } scenario_kind_t;
 
 typedef struct scenario {
   const char *name;
@@ -111,6 +112,8 @@ static const scenario_t scenarios[] = {
     {"ping", "Ping round trips (daemon only)", SCENARIO_REQUEST, build_ping},
     {"status", "Status requests (through the daemon's pool to PostgreSQL)", SCENARIO_REQUEST, build_status},
     {"connect", "TCP + TLS handshake + Hello, then close, repeated", SCENARIO_CONNECT, NULL},
+    {"idle", "Connect (TLS + Hello), then hold the connections idle (memory per connection)", SCENARIO_IDLE,
+     NULL},
 };
 
 /* ---- bench state ---- */
@@ -223,6 +226,12 @@ static void begin_requests(bench_t *b) {
   b->started = true;
   b->t_start = uv_hrtime();
   uv_timer_start(&b->stop_timer, on_stop_timer, (uint64_t)b->duration_s * 1000, 0);
+  if (b->scenario->kind == SCENARIO_IDLE) {
+    /* Every connection is up: hold them until the duration ends. */
+    printf("holding %u idle connections for %u s\n", b->connections, b->duration_s);
+    fflush(stdout);
+    return;
+  }
   for (uint32_t i = 0; i < b->connections; i++) {
     worker_t *w = &b->workers[i];
     for (uint32_t k = 0; k < b->in_flight; k++) issue(&w->slots[k]);
@@ -237,6 +246,7 @@ static void on_worker_state(spc_client_t *c, spc_state_t st, const spc_error_t *
   (void)ga;
   if (b->started || b->stopping) return;
   if (st == SPC_STATE_READY) {
+    if (b->scenario->kind == SCENARIO_IDLE) b->ok++;
     if (++b->ready == b->connections) begin_requests(b);
   } else if (err && (st == SPC_STATE_FAILED || st == SPC_STATE_BACKOFF)) {
     /* A connection that cannot be set up makes the numbers meaningless. */
@@ -463,6 +473,12 @@ int main(int argc, char **argv) {
       {NULL, 0, NULL, 0},
   };
   signal(SIGPIPE, SIG_IGN); /* a reset connection is an error to count */
+  /* Many connections need many descriptors: take what the hard limit allows. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
   bench_t *b = sp_xcalloc(1, sizeof(*b));
   spc_options_init(&b->opt);
   b->opt.client_name = "simpeg-bench";

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include "config.h"
@@ -185,6 +186,18 @@ static int cmd_run(const opts_t *o, const srv_config_t *cfg) {
       return 1;
     }
     if (from != to) sp_log_info("database schema migrated from version %d to %d", from, to);
+  }
+  /* One descriptor per client plus the pool: take what the hard limit allows
+   * and say so when max_connections cannot fit. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    if (rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < cfg->max_connections + cfg->db_pool_size + 32)
+      sp_log_warning("open-file limit %llu is below server.max_connections; raise LimitNOFILE",
+                     (unsigned long long)rl.rlim_cur);
   }
   static srv_t s; /* large (read buffer): not on the stack */
   memset(&s, 0, sizeof(s));

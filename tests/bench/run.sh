@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# run.sh: the foundation benchmarks behind docs/PERFORMANCE.md.
+#
+# Builds an optimised simpegd (build-bench/), starts a throwaway PostgreSQL
+# and a daemon on loopback, runs simpeg-bench scenarios and pgbench on the
+# same query, measures the daemon's memory per idle connection, and prints
+# one markdown table. Bounded: every step stops by itself.
+#
+#   tests/bench/run.sh [SECONDS_PER_SCENARIO]   (default 10)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+secs=${1:-10}
+build=$root/build-bench
+work=$(mktemp -d /tmp/simpeg-bench.XXXXXX)
+pgdir=$work/pg
+daemon_pid=""
+
+cleanup() {
+	if [ -n "$daemon_pid" ]; then
+		kill "$daemon_pid" 2>/dev/null || true
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
+	"$root/deploy/pgsql.sh" stop "$pgdir" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ ! -f "$build/build.ninja" ]; then
+	meson setup "$build" "$root" --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C "$build" server/simpegd client/simpeg-bench >/dev/null
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$root/deploy/pgsql.sh" init "$pgdir" "$pgport" >/dev/null
+"$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
+"$root/deploy/certs.sh" "$work/certs" >/dev/null
+conninfo=$("$root/deploy/pgsql.sh" conninfo "$pgdir")
+cat >"$work/simpegd.conf" <<CONF
+[server]
+listen = 127.0.0.1:$port
+max_connections = 5000
+[tls]
+cert = $work/certs/server.pem
+key = $work/certs/server.key
+[database]
+conninfo = $conninfo
+pool_size = 4
+[log]
+level = warning
+CONF
+"$build/server/simpegd" migrate --config "$work/simpegd.conf" >/dev/null
+"$build/server/simpegd" --config "$work/simpegd.conf" 2>"$work/simpegd.log" &
+daemon_pid=$!
+sleep 1
+
+bench() {
+	"$build/client/simpeg-bench" --server "127.0.0.1:$port" --ca "$work/certs/ca.pem" --duration "$secs" --output json "$@"
+}
+row() { # label, json
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+label, j = sys.argv[1], json.loads(sys.argv[2])
+lat = j["latency_us"]
+print("| %s | %.0f/s | %.3f ms | %.3f ms | %.3f ms | %d |" % (label, j["per_second"],
+      lat["p50"] / 1000, lat["p99"] / 1000, lat["max"] / 1000, j["errors"]))
+PY
+}
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$daemon_pid/status"; }
+
+echo "simpeg foundation benchmarks: $(date -u +%Y-%m-%d), $(nproc) cores, ${secs}s per scenario, client and daemon on one machine"
+echo
+echo "| scenario | rate | p50 | p99 | max | errors |"
+echo "|---|---|---|---|---|---|"
+row "ping, 1 connection, 1 in flight" "$(bench --scenario ping --connections 1 --in-flight 1)"
+row "ping, 1 connection, 64 in flight (pipelined)" "$(bench --scenario ping --connections 1 --in-flight 64)"
+row "ping, 64 connections, 1 in flight each" "$(bench --scenario ping --connections 64 --in-flight 1)"
+row "ping, 64 connections, 16 in flight each" "$(bench --scenario ping --connections 64 --in-flight 16)"
+row "connect (TCP + TLS 1.3 + Hello), 4 loops" "$(bench --scenario connect --connections 4)"
+row "status (database path), 1 connection, 1 in flight" "$(bench --scenario status --connections 1 --in-flight 1)"
+row "status (database path), 1 connection, 64 in flight" "$(bench --scenario status --connections 1 --in-flight 64)"
+row "status (database path), 8 connections, 8 in flight each" "$(bench --scenario status --connections 8 --in-flight 8)"
+
+echo
+echo "pgbench, same statement, prepared, on the same cluster (the daemon's pool has 4 connections):"
+echo "SELECT current_setting('server_version'), COALESCE((SELECT max(version) FROM schema_migrations), 0)::int;" >"$work/status.sql"
+for c in 1 4; do
+	tps=$(pgbench -h 127.0.0.1 -p "$pgport" -U simpeg -n -M prepared -f "$work/status.sql" -c "$c" -j 1 -T "$secs" simpeg 2>/dev/null |
+		awk '/^tps/ {print $3}')
+	echo "- pgbench -c $c: ${tps%.*} tps"
+done
+
+echo
+before=$(rss_kib)
+"$build/client/simpeg-bench" --server "127.0.0.1:$port" --ca "$work/certs/ca.pem" --scenario idle --connections 1000 --duration 8 >"$work/idle.log" 2>&1 &
+idle_pid=$!
+for _ in $(seq 1 60); do grep -q holding "$work/idle.log" 2>/dev/null && break; sleep 0.2; done
+sleep 2
+during=$(rss_kib)
+wait "$idle_pid" || true
+echo "memory: daemon RSS ${before} KiB before, ${during} KiB with 1000 idle TLS connections:" \
+	"$(( (during - before) * 1024 / 1000 )) bytes per idle connection"
