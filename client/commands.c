@@ -5,12 +5,27 @@
 #include "cli.h"
 
 extern const cli_command_t cli_cmd_help;
+extern const cli_command_t cli_cmd_login;
+extern const cli_command_t cli_cmd_logout;
+extern const cli_command_t cli_cmd_passwd;
 extern const cli_command_t cli_cmd_ping;
 extern const cli_command_t cli_cmd_status;
+extern const cli_command_t cli_cmd_whoami;
+/* users, offices, audit */
+extern const cli_command_t cli_cmd_user;
+extern const cli_command_t cli_cmd_office;
+extern const cli_command_t cli_cmd_audit;
 
 const cli_command_t *const cli_commands[] = {
     &cli_cmd_ping,
     &cli_cmd_status,
+    &cli_cmd_login,
+    &cli_cmd_whoami,
+    &cli_cmd_passwd,
+    &cli_cmd_logout,
+    &cli_cmd_user,
+    &cli_cmd_office,
+    &cli_cmd_audit,
     &cli_cmd_help,
     NULL,
 };

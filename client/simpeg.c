@@ -185,8 +185,7 @@ int main(int argc, char **argv) {
       }
     }
   }
-  cli_settings_free(&ctx.flags);
-  cli_settings_free(&ctx.settings);
+  cli_ctx_free(&ctx); /* settings, and wipes the session token */
   if (fflush(stdout) != 0 && rc == 0) rc = CLI_EXIT_OTHER;
   return rc;
 }

@@ -87,11 +87,38 @@ static const struct {
 } server_reasons[] = {
     {"draining", N_("The server is shutting down. Please try again shortly.")},
     {"login_required", N_("Please sign in first.")},
+    {"bad_credentials", N_("Wrong username or password.")},
+    {"login_throttled", N_("Too many failed sign-in attempts. Please wait a while and try again later.")},
+    {"session_invalid", N_("Your session has ended (it expired, was signed out or the password was changed). "
+                           "Please sign in again.")},
+    {"server_busy", N_("The server is busy. Please try again shortly.")},
+    {"outside_branch", N_("This computer serves one branch office only, and your account belongs to another "
+                          "office.")},
+    {"unknown_branch", N_("The server does not know the branch office named in this computer's client "
+                          "certificate.")},
     {"role_lacks_permission", N_("Your role does not allow this action.")},
     {"protocol_version", N_("The server does not support this client's protocol version. "
                             "Please update simpeg.")},
     {"response_too_large", N_("The answer is too large for the server to send.")},
     {"unknown_method", N_("The server does not support this request (it may be an older version).")},
+    /* users, offices, audit */
+    {"user_not_found", N_("There is no such user account among the offices you can see.")},
+    {"office_not_found", N_("There is no such office among the offices you can see.")},
+    {"version_conflict", N_("Someone else changed this data after you read it. Show it again and repeat the "
+                            "change if it still makes sense.")},
+    {"concurrent_change", N_("Someone else changed this data at the same moment. Please try again.")},
+    {"cannot_manage_role", N_("Your role cannot manage an account that has this role.")},
+    {"role_not_grantable", N_("Your role cannot give this role to an account.")},
+    {"cannot_disable_self", N_("You cannot disable your own account.")},
+    {"cannot_change_own_role", N_("You cannot change your own role or office.")},
+    {"use_change_password", N_("To change your own password, use 'simpeg passwd'.")},
+    {"username_taken", N_("This user name is already taken.")},
+    {"nip_taken", N_("An account with this NIP already exists.")},
+    {"office_code_taken", N_("An office with this code already exists.")},
+    {"too_many_offices", N_("There are too many offices to show at once; list a part of the tree "
+                            "(--under, --max-depth).")},
+    {"verify_running", N_("A verification of the audit log is already running. Please try again later.")},
+    {"busy", N_("The server is busy. Please try again shortly.")},
 };
 
 /* FieldViolation.reason codes. */
@@ -110,6 +137,18 @@ static const struct {
     {"duplicate", N_("is already in use")},
     {"invalid_date", N_("is not a valid date")},
     {"in_future", N_("may not be in the future")},
+    {"incorrect", N_("is incorrect")},
+    {"same_as_username", N_("must not be the same as the user name")},
+    {"same_as_old", N_("must differ from the current password")},
+    /* users, offices, audit */
+    {"not_a_date", N_("is not a valid date (YYYY-MM-DD)")},
+    {"before_valid_from", N_("is before the start date")},
+    {"before_from", N_("is before the start time")},
+    {"kind_not_allowed_under_parent",
+     N_("does not fit under the parent office (a province goes under the national office, a city or "
+        "regency under a province, an agency under a province, city or regency, a unit under an agency "
+        "or another unit)")},
+    {"would_create_cycle", N_("would put the office below itself")},
 };
 
 /* Field names people see in messages. Unknown fields are shown as sent. */
@@ -127,6 +166,26 @@ static const struct {
     {"reason", N_("reason")},
     {"client_name", N_("client name")},
     {"protocol_version", N_("protocol version")},
+    {"username", N_("user name")},
+    {"password", N_("password")},
+    {"old_password", N_("current password")},
+    {"new_password", N_("new password")},
+    {"token", N_("session token")},
+    /* users, offices, audit */
+    {"full_name", N_("full name")},
+    {"role", N_("role")},
+    {"office_code", N_("office")},
+    {"code", N_("office code")},
+    {"kind", N_("office kind")},
+    {"parent_code", N_("parent office")},
+    {"new_parent_code", N_("new parent office")},
+    {"under_code", N_("office")},
+    {"valid_from", N_("valid from")},
+    {"valid_to", N_("valid until")},
+    {"version", N_("version")},
+    {"after_username", N_("starting user name")},
+    {"from_us", N_("start time")},
+    {"to_us", N_("end time")},
 };
 
 const char *spc_server_code_name(int server_code) {
@@ -197,6 +256,9 @@ static void append_server_error(char **s, size_t *len, const Simpeg__V1__Error *
     const Simpeg__V1__FieldViolation *v = se->violations[i];
     if (!v) continue;
     const char *label = LOOKUP(v->field, field_labels);
+    /* "login.username": a dotted path from the request; the last part names it. */
+    const char *dot = v->field ? strrchr(v->field, '.') : NULL;
+    if (!label && dot) label = LOOKUP(dot + 1, field_labels);
     if (!label) label = v->field && *v->field ? v->field : "?";
     const char *why = LOOKUP(v->reason, field_reasons);
     if (why) {

@@ -6,6 +6,9 @@
 #                                        127.0.0.1, ::1 and the names given
 #   client-branch1.pem client-branch1.key an example branch-machine client
 #                                        certificate for mutual TLS (CN=branch1)
+#   client-CODE.pem client-CODE.key      with --branch-cn CODE: a branch
+#                                        machine of office CODE (CN=CODE; simpegd
+#                                        limits it to that office's subtree)
 # Keys are 0600. Existing files are kept unless --force is given; a leaf is
 # reissued when it is missing, not signed by the CA, expiring within 30 days,
 # or (server) lacks a requested name. For production, use your organisation's
@@ -22,10 +25,12 @@ readonly RENEW_SECONDS=$((30 * 24 * 3600))
 
 usage() {
 	cat <<EOF
-usage: $(basename "$0") [--force] OUTDIR [SERVER_NAME|IP ...]
+usage: $(basename "$0") [--force] [--branch-cn CODE ...] OUTDIR [SERVER_NAME|IP ...]
 
 Creates ca.pem/.key, server.pem/.key and client-branch1.pem/.key in OUTDIR.
 The server certificate covers localhost, 127.0.0.1, ::1 and the extra names.
+--branch-cn CODE also creates client-CODE.pem/.key, a branch-machine
+certificate whose CN is the office code CODE (e.g. 12.75); repeatable.
 --force regenerates everything, including the CA.
 EOF
 }
@@ -33,18 +38,25 @@ EOF
 force=0
 outdir=""
 names=()
-for arg in "$@"; do
-	case $arg in
+branches=()
+while [ $# -gt 0 ]; do
+	case $1 in
 	--force) force=1 ;;
+	--branch-cn)
+		[ $# -ge 2 ] || die "--branch-cn needs an office code (e.g. 12.75)"
+		branches+=("$2")
+		shift
+		;;
 	-h | --help)
 		usage
 		exit 0
 		;;
-	-*) die "unknown option: $arg (see --help)" ;;
+	-*) die "unknown option: $1 (see --help)" ;;
 	*)
-		if [ -z "$outdir" ]; then outdir=$arg; else names+=("$arg"); fi
+		if [ -z "$outdir" ]; then outdir=$1; else names+=("$1"); fi
 		;;
 	esac
+	shift
 done
 [ -n "$outdir" ] || {
 	usage >&2
@@ -53,6 +65,11 @@ done
 command -v openssl >/dev/null 2>&1 || die "openssl not found (apt-get install openssl)"
 
 is_ip() { [[ $1 =~ ^[0-9]+(\.[0-9]+){3}$ || $1 == *:* ]]; }
+
+for code in "${branches[@]}"; do
+	[[ $code =~ ^[A-Z0-9][A-Z0-9.-]{0,62}$ ]] ||
+		die "not an office code: $code (upper-case letters, digits, '.' and '-')"
+done
 
 san="DNS:localhost,IP:127.0.0.1,IP:::1"
 for name in "${names[@]}"; do
@@ -104,6 +121,7 @@ server_covers_names() {
 
 if [ "$force" = 1 ]; then
 	rm -f ca.pem ca.key server.pem server.key client-branch1.pem client-branch1.key
+	for code in "${branches[@]}"; do rm -f "client-$code.pem" "client-$code.key"; done
 fi
 
 if [ -s ca.pem ] && [ -s ca.key ]; then
@@ -139,13 +157,21 @@ fi
 #   openssl x509 -req -in client-NAME.csr -CA ca.pem -CAkey ca.key -set_serial 0x$(openssl rand -hex 16) \
 #     -days 825 -sha256 -extfile <(printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n') \
 #     -out client-NAME.pem
-if leaf_ok client-branch1; then
-	note "keeping existing client certificate $outdir/client-branch1.pem"
-else
-	issue client-branch1 "/O=simpeg development/CN=branch1" \
-		"basicConstraints=critical,CA:FALSE
+# client_leaf NAME CN: a client certificate, kept while valid.
+client_leaf() {
+	if leaf_ok "$1"; then
+		note "keeping existing client certificate $outdir/$1.pem"
+	else
+		issue "$1" "/O=simpeg development/CN=$2" \
+			"basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid"
-fi
+	fi
+}
+
+client_leaf client-branch1 branch1
+for code in "${branches[@]}"; do
+	client_leaf "client-$code" "$code"
+done

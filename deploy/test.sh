@@ -148,7 +148,7 @@ trap 'exit 143' TERM
 ensure_build_packages
 ensure_test_locale
 configure_and_build
-"$here/certs.sh" "$builddir/test-certs"
+"$here/certs.sh" --branch-cn T9.71 "$builddir/test-certs"
 start_test_cluster
 
 export SIMPEG_SOURCE_ROOT=$root

@@ -45,6 +45,8 @@ typedef struct srv_session {
   uint64_t idle_timeout_us;
   uint64_t last_seen_us;   /* last request on this connection */
   uint64_t checked_at_us;  /* last time the database confirmed it */
+  uint64_t touched_at_us;  /* last time this connection moved sessions.last_seen_at */
+  bool rechecking;         /* a confirmation is in flight (svc_auth.c) */
   uint8_t token_hash[32];
 } srv_session_t;
 

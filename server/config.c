@@ -45,6 +45,11 @@ static const key_def_t keys[] = {
     U64("database", "connect_timeout_ms", db_connect_timeout_ms, 100, 600000, false),
     U64("database", "query_timeout_ms", db_query_timeout_ms, 100, 3600000, false),
     BOOL("database", "migrate_on_start", db_migrate_on_start, false),
+    U64("auth", "session_lifetime_s", auth_session_lifetime_s, 1, 30 * 86400, true),
+    U64("auth", "session_idle_s", auth_session_idle_s, 1, 86400, true),
+    U64("auth", "session_recheck_s", auth_session_recheck_s, 0, 3600, true),
+    U64("auth", "throttle_base_ms", auth_throttle_base_ms, 1, 60000, true),
+    U64("auth", "throttle_addr_failures", auth_throttle_addr_failures, 0, 1000000, true),
     {"log", "level", K_LEVEL, offsetof(srv_config_t, log_level), 0, 0, 0, true},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -66,6 +71,11 @@ void srv_config_defaults(srv_config_t *c) {
   c->db_max_queue = 10000;
   c->db_connect_timeout_ms = 5000;
   c->db_query_timeout_ms = 30000;
+  c->auth_session_lifetime_s = 43200;
+  c->auth_session_idle_s = 1800;
+  c->auth_session_recheck_s = 30;
+  c->auth_throttle_base_ms = 1000;
+  c->auth_throttle_addr_failures = 50;
   c->log_level = SP_LOG_INFO;
 }
 

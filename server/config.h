@@ -39,6 +39,12 @@ typedef struct srv_config {
   uint64_t db_connect_timeout_ms;
   uint64_t db_query_timeout_ms;
   bool db_migrate_on_start;
+  /* [auth] */
+  uint64_t auth_session_lifetime_s;
+  uint64_t auth_session_idle_s;
+  uint64_t auth_session_recheck_s;
+  uint64_t auth_throttle_base_ms;
+  uint64_t auth_throttle_addr_failures;
   /* [log] */
   sp_log_level_t log_level;
 } srv_config_t;

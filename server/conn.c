@@ -54,11 +54,21 @@ srv_session_t *conn_session_current(conn_t *c) {
   if (!s) return NULL;
   uint64_t now = sp_wall_us();
   if (now >= s->expires_at_us || (s->idle_timeout_us && now - s->last_seen_us >= s->idle_timeout_us)) {
-    sp_log_info("conn=%llu session of user %s expired", (unsigned long long)c->id, s->username);
-    free(s);
-    c->session = NULL;
+    sp_log_info("conn=%llu session %lld of user id %lld expired", (unsigned long long)c->id, (long long)s->session_id,
+                (long long)s->user_id);
+    conn_session_set(c, NULL);
   }
   return c->session;
+}
+
+void conn_session_set(conn_t *c, srv_session_t *s) {
+  free(c->session);
+  c->session = NULL;
+  if (s && c->closing) {
+    free(s);
+    return;
+  }
+  c->session = s;
 }
 
 void conn_unref(conn_t *c) {

@@ -77,8 +77,15 @@ bool conn_send_frame(conn_t *c, const Simpeg__V1__ServerFrame *f);
 void conn_request_started(conn_t *c, srv_req_t *r);
 void conn_request_finished(conn_t *c, srv_req_t *r);
 /* The connection's session if it is still valid (not expired, not idle too
- * long); an expired one is dropped here and NULL returned. */
+ * long); an expired one is dropped here and NULL returned. It says nothing
+ * of revocation: dispatch re-checks a session against the database when its
+ * last confirmation is older than auth.session_recheck_s (svc_auth.h). */
 srv_session_t *conn_session_current(conn_t *c);
+/* Replaces the connection's session (NULL: signs it out) and frees the old
+ * one; the connection takes ownership of `s` (freed at once if it is
+ * closing). Handlers never keep c->session across a callback: it may be
+ * dropped meanwhile (copy what they need, as svc_actor_new does). */
+void conn_session_set(conn_t *c, srv_session_t *s);
 void conn_ref(conn_t *c);
 void conn_unref(conn_t *c);
 

@@ -75,6 +75,7 @@ struct db_req {
   int failed_stmt;
   uint64_t submit_ns;
   uint64_t wait_ns; /* when it (re)entered the wait queue */
+  int timeout_ms;   /* db_submit_long: this batch's own deadline; 0: query_timeout_ms */
   int status;       /* set on completion */
   const char *message;
   char msgbuf[256];
@@ -756,6 +757,8 @@ static void pool_dispatch(db_pool_t *p) {
       db_conn_t *c = &p->conns[i];
       if (c->state != CONN_READY) continue;
       if (c->depth > 0 && c->depth + r->n > CONN_MAX_DEPTH) continue;
+      /* Nothing queues behind a long batch: it is always its connection's tail. */
+      if (c->fifo.tail && c->fifo.tail->timeout_ms) continue;
       if (!best || c->depth < best->depth) best = c;
     }
     if (!best) break;
@@ -793,12 +796,12 @@ static void on_watchdog(uv_timer_t *t) {
           conn_break(&p->conns[i], DB_UNAVAILABLE, "database pool closed before the answer");
     }
   } else {
-    uint64_t limit = (uint64_t)(p->query_timeout_ms + QUERY_GRACE_MS) * NS_PER_MS;
     for (int i = 0; i < p->nconns; i++) {
       db_conn_t *c = &p->conns[i];
-      if (c->state == CONN_READY && c->fifo.head && now - c->head_since_ns > limit)
-        conn_break(c, DB_TIMEOUT, "no answer from PostgreSQL within %d ms",
-                   p->query_timeout_ms + QUERY_GRACE_MS);
+      if (c->state != CONN_READY || !c->fifo.head) continue;
+      int limit_ms = (c->fifo.head->timeout_ms ? c->fifo.head->timeout_ms : p->query_timeout_ms) + QUERY_GRACE_MS;
+      if (now - c->head_since_ns > (uint64_t)limit_ms * NS_PER_MS)
+        conn_break(c, DB_TIMEOUT, "no answer from PostgreSQL within %d ms", limit_ms);
     }
     pool_expire_waiting(p, now);
   }
@@ -1051,7 +1054,12 @@ int db_pool_start(db_pool_t *p) {
 
 int db_submit(db_pool_t *p, const db_query_t *queries, int n, unsigned flags, db_cb cb,
               void *ud) {
-  if (!p || !queries || !cb || n < 1 || n > DB_MAX_BATCH) return -EINVAL;
+  return db_submit_long(p, queries, n, flags, 0, cb, ud);
+}
+
+int db_submit_long(db_pool_t *p, const db_query_t *queries, int n, unsigned flags, int timeout_ms,
+                   db_cb cb, void *ud) {
+  if (!p || !queries || !cb || n < 1 || n > DB_MAX_BATCH || timeout_ms < 0) return -EINVAL;
   if (p->closing) return -ESHUTDOWN;
   for (int i = 0; i < n; i++) {
     int rc = check_query(p, &queries[i]);
@@ -1061,6 +1069,7 @@ int db_submit(db_pool_t *p, const db_query_t *queries, int n, unsigned flags, db
   r->cb = cb;
   r->ud = ud;
   r->flags = flags;
+  r->timeout_ms = timeout_ms;
   r->submit_ns = r->wait_ns = now_ns();
   if (p->wait.len >= p->max_queue) {
     pool_complete(p, r, DB_BUSY, "database wait queue is full (%d requests)", p->max_queue);

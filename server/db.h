@@ -121,6 +121,16 @@ int db_pool_start(db_pool_t *pool);
 int db_submit(db_pool_t *pool, const db_query_t *queries, int n, unsigned flags, db_cb cb,
               void *ud);
 
+/* As db_submit, for a batch known to run long (e.g. verifying the whole
+ * audit log): its client-side deadline is timeout_ms (+ the usual second)
+ * instead of query_timeout_ms, and no other batch is queued behind it on its
+ * connection meanwhile. The batch must raise statement_timeout itself, with
+ * `SELECT set_config('statement_timeout', $1, true)` as its first statement
+ * (local to the batch's transaction). The wait for a free connection is
+ * still bounded by query_timeout_ms. timeout_ms 0 is db_submit. */
+int db_submit_long(db_pool_t *pool, const db_query_t *queries, int n, unsigned flags, int timeout_ms,
+                   db_cb cb, void *ud);
+
 /* Starts a graceful close and returns: waiting batches fail with
  * DB_UNAVAILABLE, batches already sent get up to two seconds to be answered
  * (then DB_UNAVAILABLE, never retried), connections are closed, and once the

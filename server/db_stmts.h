@@ -17,6 +17,39 @@ typedef struct db_stmt_def {
 enum db_stmt_id {
   /* -> server_version text, schema version int (0 before any migration) */
   DB_STMT_STATUS,
+  /* users, offices, audit (svc_user.c, svc_office.c, svc_audit.c)
+   * Writing statements take the actor as $1..$4 and write their audit row
+   * themselves; rows come back in svc_admin.h's column orders. */
+  DB_STMT_OFFICE_GET,        /* code -> office row */
+  DB_STMT_OFFICE_TREE_LOCK,  /* serializes changes to the office tree (transaction lock) */
+  DB_STMT_OFFICE_ADD,        /* -> office row; none when the parent moved meanwhile */
+  DB_STMT_OFFICE_LIST,       /* subtree rows, depth-first */
+  DB_STMT_OFFICE_MOVE,       /* -> office row; none on a stale version */
+  DB_STMT_USER_GET,          /* username -> user row */
+  DB_STMT_USER_SHOW,         /* user row in scope, audited */
+  DB_STMT_USER_LIST,         /* user rows in scope, one page, audited */
+  DB_STMT_USER_ADD,          /* -> user row */
+  DB_STMT_USER_SET_DISABLED, /* -> user row; none on a stale version */
+  DB_STMT_USER_SET_ROLE,     /* -> user row; none on a stale version */
+  DB_STMT_USER_SET_PASSWORD, /* -> version; none on a stale version */
+  DB_STMT_AUDIT_LIST,        /* audit rows, newest first */
+  DB_STMT_AUDIT_TIMEOUT,     /* statement_timeout for the rest of the batch */
+  DB_STMT_AUDIT_VERIFY,      /* -> rows_checked, first_broken, problem */
+  /* auth (svc_auth.c): sessions, logins, throttling. Statements with a
+   * signed-in actor take it as $1..$4 like the admin ones. */
+  DB_STMT_AUTH_THROTTLE_CHECK,  /* user key, address key -> blocked bool */
+  DB_STMT_AUTH_THROTTLE_FAIL,   /* key, free failures, base ms: counts one failure */
+  DB_STMT_AUTH_USER_BY_NAME,    /* username -> user row + office_id, password_hash */
+  DB_STMT_AUTH_AUDIT,           /* one audit row for an event that changes nothing else */
+  DB_STMT_AUTH_LOGIN,           /* -> session id, expires; none when the account changed */
+  DB_STMT_AUTH_SESSION_BY_TOKEN, /* token hash -> user row + session; marks it used */
+  DB_STMT_AUTH_SESSION_CHECK,   /* session id -> user row + session while it is valid */
+  DB_STMT_AUTH_SESSION_TOUCH,   /* the same, marking it used */
+  DB_STMT_AUTH_LOGOUT,          /* actor, session id -> sessions revoked (0/1) */
+  DB_STMT_AUTH_WHOAMI,          /* user id -> user row + office name */
+  DB_STMT_AUTH_CHANGE_PASSWORD, /* -> new session id, expires, sessions revoked; none on a race */
+  DB_STMT_AUTH_BRANCH_OFFICE,   /* office code -> path of the office while it is valid */
+  DB_STMT_AUTH_BOOTSTRAP_ADMIN, /* -> user id; none when a system admin exists (simpegd bootstrap-admin) */
   DB_STMT__COUNT
 };
 

@@ -13,6 +13,7 @@
 
 #include "sp_log.h"
 #include "sp_time.h"
+#include "svc_auth.h"
 
 /* The method table: one row per call, indexed by its oneof number. */
 static const srv_method_t methods[] = {
@@ -21,6 +22,25 @@ static const srv_method_t methods[] = {
     /* Status is public for now: sysadmins and monitoring use it before any
      * account exists. Issue #3 decides whether it needs a role. */
     {SIMPEG__V1__REQUEST__CALL_STATUS, "Status", PERM_PUBLIC, svc_status},
+    /* auth (svc_auth.c) */
+    {SIMPEG__V1__REQUEST__CALL_LOGIN, "Login", PERM_PUBLIC, svc_login},
+    {SIMPEG__V1__REQUEST__CALL_AUTHENTICATE, "Authenticate", PERM_PUBLIC, svc_authenticate},
+    {SIMPEG__V1__REQUEST__CALL_LOGOUT, "Logout", PERM_SIGNED_IN, svc_logout},
+    {SIMPEG__V1__REQUEST__CALL_WHOAMI, "WhoAmI", PERM_SIGNED_IN, svc_whoami},
+    {SIMPEG__V1__REQUEST__CALL_CHANGE_PASSWORD, "ChangePassword", PERM_SIGNED_IN, svc_change_password},
+    /* users, offices, audit (svc_user.c, svc_office.c, svc_audit.c) */
+    {SIMPEG__V1__REQUEST__CALL_USER_ADD, "UserAdd", PERM_USER_MANAGE, svc_user_add},
+    {SIMPEG__V1__REQUEST__CALL_USER_LIST, "UserList", PERM_USER_READ, svc_user_list},
+    {SIMPEG__V1__REQUEST__CALL_USER_SHOW, "UserShow", PERM_USER_READ, svc_user_show},
+    {SIMPEG__V1__REQUEST__CALL_USER_SET_DISABLED, "UserSetDisabled", PERM_USER_MANAGE, svc_user_set_disabled},
+    {SIMPEG__V1__REQUEST__CALL_USER_SET_ROLE, "UserSetRole", PERM_USER_MANAGE, svc_user_set_role},
+    {SIMPEG__V1__REQUEST__CALL_USER_RESET_PASSWORD, "UserResetPassword", PERM_USER_MANAGE, svc_user_reset_password},
+    {SIMPEG__V1__REQUEST__CALL_OFFICE_ADD, "OfficeAdd", PERM_OFFICE_MANAGE, svc_office_add},
+    {SIMPEG__V1__REQUEST__CALL_OFFICE_LIST, "OfficeList", PERM_OFFICE_READ, svc_office_list},
+    {SIMPEG__V1__REQUEST__CALL_OFFICE_SHOW, "OfficeShow", PERM_OFFICE_READ, svc_office_show},
+    {SIMPEG__V1__REQUEST__CALL_OFFICE_MOVE, "OfficeMove", PERM_OFFICE_MANAGE, svc_office_move},
+    {SIMPEG__V1__REQUEST__CALL_AUDIT_LIST, "AuditList", PERM_AUDIT_READ, svc_audit_list},
+    {SIMPEG__V1__REQUEST__CALL_AUDIT_VERIFY, "AuditVerify", PERM_AUDIT_VERIFY, svc_audit_verify},
 };
 
 const srv_method_t *srv_method_find(int call_case) {
@@ -119,6 +139,25 @@ int srv_decode_request(sp_arena_t *arena, const uint8_t *payload, size_t len, co
   return SRV_DECODE_OK;
 }
 
+/* The last step: the role check (on the session as just confirmed) and the
+ * handler. */
+static void dispatch_authorized(srv_req_t *req) {
+  conn_t *c = req->conn;
+  if (req->method->perm != PERM_PUBLIC) {
+    if (!c->session) { /* signed out while its re-check was in flight */
+      req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED, "login_required", "sign in first");
+      return;
+    }
+    if (!authz_role_has(c->session->role, req->method->perm)) {
+      req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED, "role_lacks_permission",
+               "your role does not allow this");
+      return;
+    }
+    c->session->last_seen_us = sp_wall_us();
+  }
+  req->method->handler(req);
+}
+
 void srv_dispatch(conn_t *c, const uint8_t *payload, size_t len) {
   srv_req_t *req = sp_xcalloc(1, sizeof(*req));
   req->conn = c;
@@ -165,12 +204,13 @@ void srv_dispatch(conn_t *c, const uint8_t *payload, size_t len) {
       req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED, "login_required", "sign in first");
       return;
     }
-    if (!authz_role_has(c->session->role, req->method->perm)) {
-      req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED, "role_lacks_permission",
-               "your role does not allow this");
+    /* A cached session is only as good as its last confirmation: revoked
+     * through another daemon, or the account disabled or moved there, it
+     * must stop working within auth.session_recheck_s. */
+    if (auth_session_stale(c)) {
+      auth_session_recheck(req, dispatch_authorized);
       return;
     }
-    c->session->last_seen_us = sp_wall_us();
   }
-  req->method->handler(req);
+  dispatch_authorized(req);
 }

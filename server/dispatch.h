@@ -63,5 +63,24 @@ void srv_send_protocol_error(conn_t *c, const char *reason, const char *message)
 void svc_hello(srv_req_t *req);
 void svc_ping(srv_req_t *req);
 void svc_status(srv_req_t *req);
+/* auth (svc_auth.c) */
+void svc_login(srv_req_t *req);
+void svc_authenticate(srv_req_t *req);
+void svc_logout(srv_req_t *req);
+void svc_whoami(srv_req_t *req);
+void svc_change_password(srv_req_t *req);
+/* users, offices, audit (svc_user.c, svc_office.c, svc_audit.c) */
+void svc_user_add(srv_req_t *req);
+void svc_user_list(srv_req_t *req);
+void svc_user_show(srv_req_t *req);
+void svc_user_set_disabled(srv_req_t *req);
+void svc_user_set_role(srv_req_t *req);
+void svc_user_reset_password(srv_req_t *req);
+void svc_office_add(srv_req_t *req);
+void svc_office_list(srv_req_t *req);
+void svc_office_show(srv_req_t *req);
+void svc_office_move(srv_req_t *req);
+void svc_audit_list(srv_req_t *req);
+void svc_audit_verify(srv_req_t *req);
 
 #endif

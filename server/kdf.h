@@ -6,12 +6,15 @@
  * with a 16-byte random salt and a 32-byte hash. The parameters travel with
  * each hash, so raising them later only affects new hashes (and old ones can
  * be re-hashed at the next successful login). Defaults: N = 2^15, r = 8,
- * p = 1 (32 MiB of memory, ~50-100 ms on one core); docs/SECURITY.md says why.
+ * p = 1 (32 MiB of memory, ~50-100 ms on one core); docs/internals/auth.md
+ * says why.
  *
  * The async calls run the KDF in the libuv thread pool (uv_queue_work) and
  * call back on the loop thread. Verification compares in constant time
  * (CRYPTO_memcmp). A password is copied into the job and wiped
- * (OPENSSL_cleanse) when the job ends; callers should wipe their copies. */
+ * (OPENSSL_cleanse) when the job ends; callers should wipe their copies.
+ * At most 256 jobs are queued at once: beyond that the async calls return
+ * -EAGAIN at once (the caller answers "busy") instead of queueing more. */
 #ifndef SIMPEGD_KDF_H
 #define SIMPEGD_KDF_H
 
@@ -48,7 +51,8 @@ typedef void (*kdf_verify_cb)(void *ud, int status);
 int kdf_verify_async(uv_loop_t *loop, const char *password, const char *encoded, kdf_verify_cb cb, void *ud);
 
 /* Random password for generated accounts: 20 characters from an alphabet
- * without look-alikes (no 0/O, 1/l/I). */
+ * without look-alikes (no 0/O, 1/l/I). Empty if the system's random number
+ * generator fails (as are the token and its zeroed hash below). */
 void kdf_generate_password(char out[21]);
 /* Random session token: 32 bytes as 43 base64url characters + NUL, and its
  * SHA-256 (what the database stores). */

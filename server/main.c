@@ -3,17 +3,24 @@
  *   simpegd [run] [options]       serve
  *   simpegd migrate [options]     apply database migrations and exit
  *   simpegd check-config [opts]   validate the configuration and exit
+ *   simpegd bootstrap-admin [opts] create the first system administrator
  *
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <uv.h>
 
+#include <openssl/crypto.h>
+
+#include "bootstrap.h"
 #include "config.h"
+#include "kdf.h"
 #include "migrate.h"
 #include "server.h"
 #include "sp_config.h"
@@ -32,6 +39,10 @@ static void usage(FILE *f) {
           "  run             serve (the default)\n"
           "  migrate         apply pending database migrations, then exit\n"
           "  check-config    validate the configuration (files, certificates), then exit\n"
+          "  bootstrap-admin create the first system administrator (at the root office) in a\n"
+          "                  migrated database, then exit; refused once one exists. The password\n"
+          "                  is read from standard input (one line, at least 10 characters),\n"
+          "                  which must not be a terminal, or generated and printed once\n"
           "\n"
           "Options:\n"
           "  -c, --config FILE        configuration file (INI); see deploy/simpegd.conf.example\n"
@@ -40,6 +51,9 @@ static void usage(FILE *f) {
           "      --log-level LEVEL    override log.level (debug, info, notice, warning, error)\n"
           "      --set SECTION.KEY=VALUE  override any configuration key (repeatable)\n"
           "      --dump               with check-config: print the effective configuration\n"
+          "      --username NAME      with bootstrap-admin: the account name (default: admin)\n"
+          "      --full-name TEXT     with bootstrap-admin: the person's name (default: Administrator)\n"
+          "      --generate-password  with bootstrap-admin: generate the password and print it\n"
           "  -h, --help               show this help\n"
           "  -V, --version            show the version\n"
           "\n"
@@ -54,6 +68,10 @@ typedef struct opts {
   char *owned[MAX_OVERRIDES];
   size_t n;
   int dump;
+  /* bootstrap-admin */
+  const char *username;
+  const char *full_name;
+  int generate_password;
 } opts_t;
 
 static int add_override(opts_t *o, const char *prefix, const char *value) {
@@ -76,6 +94,8 @@ static int parse_args(int argc, char **argv, opts_t *o) {
       {"db", required_argument, NULL, 'd'},       {"log-level", required_argument, NULL, 'L'},
       {"set", required_argument, NULL, 's'},      {"dump", no_argument, NULL, 'D'},
       {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+      {"username", required_argument, NULL, 'u'}, {"full-name", required_argument, NULL, 'F'},
+      {"generate-password", no_argument, NULL, 'G'},
       {NULL, 0, NULL, 0},
   };
   o->command = "run";
@@ -106,6 +126,15 @@ static int parse_args(int argc, char **argv, opts_t *o) {
       case 'D':
         o->dump = 1;
         break;
+      case 'u':
+        o->username = optarg;
+        break;
+      case 'F':
+        o->full_name = optarg;
+        break;
+      case 'G':
+        o->generate_password = 1;
+        break;
       case 'h':
         usage(stdout);
         return 0;
@@ -121,8 +150,13 @@ static int parse_args(int argc, char **argv, opts_t *o) {
     fprintf(stderr, "simpegd: unexpected argument '%s'\n", argv[optind]);
     return 2;
   }
-  if (strcmp(o->command, "run") && strcmp(o->command, "migrate") && strcmp(o->command, "check-config")) {
+  if (strcmp(o->command, "run") && strcmp(o->command, "migrate") && strcmp(o->command, "check-config") &&
+      strcmp(o->command, "bootstrap-admin")) {
     fprintf(stderr, "simpegd: unknown command '%s' (try --help)\n", o->command);
+    return 2;
+  }
+  if ((o->username || o->full_name || o->generate_password) && strcmp(o->command, "bootstrap-admin")) {
+    fprintf(stderr, "simpegd: --username, --full-name and --generate-password belong to bootstrap-admin\n");
     return 2;
   }
   return -1; /* continue */
@@ -171,6 +205,57 @@ static int cmd_migrate(const srv_config_t *cfg) {
   if (from == to) printf("database schema is up to date (version %d)\n", to);
   else printf("database schema migrated from version %d to %d\n", from, to);
   return 0;
+}
+
+/* One line of standard input, without its line end. */
+static bool read_line(char *out, size_t cap) {
+  if (!fgets(out, (int)cap, stdin)) return false;
+  size_t n = strlen(out);
+  if (n > 0 && out[n - 1] == '\n') out[--n] = '\0';
+  else if (!feof(stdin)) return false; /* longer than any password may be */
+  if (n > 0 && out[n - 1] == '\r') out[--n] = '\0';
+  return true;
+}
+
+static int cmd_bootstrap_admin(const opts_t *o, const srv_config_t *cfg) {
+  char password[KDF_PASSWORD_MAX + 3]; /* + line end + NUL */
+  int rc = 0;
+  if (o->generate_password) {
+    kdf_generate_password(password);
+    if (!password[0]) {
+      fprintf(stderr, "simpegd: bootstrap-admin: the system has no random numbers to make a password from\n");
+      return 1;
+    }
+  } else if (isatty(STDIN_FILENO)) {
+    /* Typed at a terminal it would echo (and land in scroll-back). */
+    fprintf(stderr, "simpegd: bootstrap-admin: give the password on standard input (a pipe or file, one line),\n"
+                    "or use --generate-password\n");
+    return 2;
+  } else if (!read_line(password, sizeof(password))) {
+    fprintf(stderr, "simpegd: bootstrap-admin: expected the password as one line of at most %d bytes on "
+                    "standard input\n", KDF_PASSWORD_MAX);
+    rc = 2;
+  }
+  if (rc == 0) {
+    char err[1024];
+    bootstrap_admin_t a = {
+        .username = o->username ? o->username : "admin",
+        .full_name = o->full_name ? o->full_name : "Administrator",
+        .password = password,
+    };
+    int brc = sp_bootstrap_admin(cfg->db_conninfo, &a, err, sizeof(err));
+    if (brc < 0) {
+      fprintf(stderr, "simpegd: bootstrap-admin: %s\n", err);
+      rc = brc == -EINVAL ? 2 : 1;
+    } else {
+      printf("created system administrator '%s' at the root office\n", a.username);
+      if (o->generate_password)
+        printf("password: %s\n(shown only this once: keep it safe, and change it after the first sign-in)\n",
+               password);
+    }
+  }
+  OPENSSL_cleanse(password, sizeof(password));
+  return rc;
 }
 
 static void close_walk(uv_handle_t *h, void *arg) {
@@ -241,6 +326,8 @@ int main(int argc, char **argv) {
       rc = cmd_check_config(&o, &cfg);
     } else if (strcmp(o.command, "migrate") == 0) {
       rc = cmd_migrate(&cfg);
+    } else if (strcmp(o.command, "bootstrap-admin") == 0) {
+      rc = cmd_bootstrap_admin(&o, &cfg);
     } else {
       rc = cmd_run(&o, &cfg);
     }

@@ -154,6 +154,11 @@ static void reload_done(uv_work_t *w, int status) {
   memcpy(c->tls_crl, j->cfg.tls_crl, sizeof(c->tls_crl));
   c->tls_min_version = j->cfg.tls_min_version;
   c->tls_require_client_cert = j->cfg.tls_require_client_cert;
+  c->auth_session_lifetime_s = j->cfg.auth_session_lifetime_s;
+  c->auth_session_idle_s = j->cfg.auth_session_idle_s;
+  c->auth_session_recheck_s = j->cfg.auth_session_recheck_s;
+  c->auth_throttle_base_ms = j->cfg.auth_throttle_base_ms;
+  c->auth_throttle_addr_failures = j->cfg.auth_throttle_addr_failures;
   c->log_level = j->cfg.log_level;
   sp_log_set_level(c->log_level);
   sp_tls_ctx_unref(s->tls); /* live connections keep their own reference */

@@ -1,5 +1,6 @@
 /* svc_core: the methods every connection has from the start: Hello, Ping and
- * Status (the health of the daemon, its pool and its database). */
+ * Status (the health of the daemon, its pool and its database). Hello on a
+ * branch machine (client certificate) first looks its office up (svc_auth). */
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,17 +10,13 @@
 #include "dispatch.h"
 #include "sp_config.h"
 #include "sp_time.h"
+#include "svc_auth.h"
 
 #define PROTOCOL_VERSION 1
 
-void svc_hello(srv_req_t *req) {
+static void hello_reply(srv_req_t *req) {
   conn_t *c = req->conn;
   const Simpeg__V1__Hello *h = req->msg->hello;
-  if (h->protocol_version != PROTOCOL_VERSION) {
-    req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_FAILED_PRECONDITION, "protocol_version",
-             "unsupported protocol version");
-    return;
-  }
   snprintf(c->client_name, sizeof(c->client_name), "%s/%s", h->client_name, h->client_version);
   c->hello_done = true;
   Simpeg__V1__HelloReply *r = sp_arena_alloc(&req->arena, sizeof(*r));
@@ -34,6 +31,22 @@ void svc_hello(srv_req_t *req) {
   resp.result_case = SIMPEG__V1__RESPONSE__RESULT_HELLO;
   resp.hello = r;
   req_reply(req, &resp);
+}
+
+void svc_hello(srv_req_t *req) {
+  if (req->msg->hello->protocol_version != PROTOCOL_VERSION) {
+    req_fail(req, SIMPEG__V1__ERROR_CODE__ERROR_CODE_FAILED_PRECONDITION, "protocol_version",
+             "unsupported protocol version");
+    return;
+  }
+  /* A verified client certificate names a branch office (its CN is the
+   * office code): everything done over this connection stays inside that
+   * subtree, so the office must be known before anything else happens. */
+  if (req->conn->branch_fingerprint[0] && !req->conn->branch_path[0]) {
+    auth_branch_lookup(req, hello_reply);
+    return;
+  }
+  hello_reply(req);
 }
 
 void svc_ping(srv_req_t *req) {

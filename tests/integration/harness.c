@@ -67,6 +67,10 @@ void client_options(spc_options_t *o, const daemon_t *d) {
   o->connect_timeout_ms = 5000;
   o->request_timeout_ms = 20000;
   o->client_name = "simpeg-tests";
+  if (d->client_cert[0]) {
+    o->cert_file = d->client_cert;
+    o->key_file = d->client_key;
+  }
 }
 
 int sync_ping(const daemon_t *d) {
@@ -86,8 +90,14 @@ int sync_ping(const daemon_t *d) {
   return rc;
 }
 
-bool daemon_start(daemon_t *d, const char *extra_ini) {
+bool daemon_start(daemon_t *d, const char *extra_ini) { return daemon_start_with_cert(d, extra_ini, NULL, NULL); }
+
+bool daemon_start_with_cert(daemon_t *d, const char *extra_ini, const char *cert, const char *key) {
   memset(d, 0, sizeof(*d));
+  if (cert) {
+    snprintf(d->client_cert, sizeof(d->client_cert), "%s", cert);
+    snprintf(d->client_key, sizeof(d->client_key), "%s", key);
+  }
   snprintf(d->dir, sizeof(d->dir), "/tmp/simpeg-it-XXXXXX");
   if (!mkdtemp(d->dir)) return false;
   d->port = free_port();
@@ -226,10 +236,12 @@ static bool pump_in(raw_tls_t *r, int timeout_ms) {
   return sp_tls_feed(r->tls, buf, (size_t)n) == SP_TLS_OK;
 }
 
-bool raw_tls_connect(raw_tls_t *r, uint16_t port) {
+bool raw_tls_connect(raw_tls_t *r, uint16_t port) { return raw_tls_connect_cert(r, port, NULL, NULL); }
+
+bool raw_tls_connect_cert(raw_tls_t *r, uint16_t port, const char *cert, const char *key) {
   memset(r, 0, sizeof(*r));
   char err[512];
-  sp_tls_config_t tc = {.ca_file = harness_cert("ca.pem")};
+  sp_tls_config_t tc = {.ca_file = harness_cert("ca.pem"), .cert_file = cert, .key_file = key};
   r->ctx = sp_tls_ctx_new_client(&tc, err, sizeof(err));
   if (!r->ctx) return false;
   r->tls = sp_tls_new(r->ctx, "localhost");

@@ -26,6 +26,10 @@ typedef struct daemon {
   char config[300];
   char log[300];
   char addr[64];      /* "127.0.0.1:port" */
+  /* Client certificate the harness's own clients present (client_options,
+   * sync_ping); empty: none. */
+  char client_cert[512];
+  char client_key[512];
 } daemon_t;
 
 /* Exits 77 when the environment lacks what integration tests need. */
@@ -36,6 +40,9 @@ char *harness_cert(const char *file); /* static buffer: $SIMPEG_TEST_CERTS/file 
 /* Writes a config (extra INI lines appended verbatim), migrates, starts the
  * daemon and waits until it answers a ping. false on failure. */
 bool daemon_start(daemon_t *d, const char *extra_ini);
+/* The same for a daemon that requires client certificates: the readiness
+ * ping (and client_options) present cert/key. */
+bool daemon_start_with_cert(daemon_t *d, const char *extra_ini, const char *cert, const char *key);
 /* SIGTERM and wait; returns the exit status (0 = clean exit, no leaks under
  * the sanitizers) or -1 when it had to be killed. */
 int daemon_stop(daemon_t *d);
@@ -64,6 +71,8 @@ typedef struct raw_tls {
 /* Plain TCP connect (no TLS). -1 on failure. */
 int raw_tcp_connect(uint16_t port);
 bool raw_tls_connect(raw_tls_t *r, uint16_t port);
+/* With a client certificate (mutual TLS); cert/key NULL: none. */
+bool raw_tls_connect_cert(raw_tls_t *r, uint16_t port, const char *cert, const char *key);
 bool raw_tls_send(raw_tls_t *r, const void *data, size_t n);
 bool raw_tls_send_request(raw_tls_t *r, const Simpeg__V1__Request *req);
 /* Reads one ServerFrame (caller frees with ..._free_unpacked); NULL on
