@@ -10,6 +10,8 @@
 #   simpegd.conf     daemon configuration (rewritten on every run)
 #   simpegd.log      daemon output;  simpegd.pid  its process id
 #   client/simpeg/config.ini   client configuration (XDG_CONFIG_HOME=.simpeg/client)
+#   client-state/    the client's saved session (XDG_STATE_HOME=.simpeg/client-state)
+#   demo-accounts.txt  the demo accounts and their passwords (mode 0600)
 # Running it again reuses all of it; a running daemon is left alone.
 set -euo pipefail
 
@@ -33,6 +35,7 @@ conf=$state/simpegd.conf
 logfile=$state/simpegd.log
 pidfile=$state/simpegd.pid
 client_home=$state/client
+client_state=$state/client-state
 simpegd=$root/build/server/simpegd
 simpeg=$root/build/client/simpeg
 
@@ -174,8 +177,47 @@ wait_until_ready() {
 # Demo data: a later issue fills this in (offices, employees, requests), run
 # once the daemon answers so it can go through the client. Must stay
 # idempotent, like everything here.
+# Runs the client as the quickstart user: config and session inside .simpeg/.
+sp() { XDG_CONFIG_HOME=$client_home XDG_STATE_HOME=$client_state "$simpeg" "$@"; }
+
+new_password() { openssl rand -base64 15 | tr -d '/+=' | cut -c1-16; }
+
+# The first system admin, the demo office tree (deploy/demo/offices.tsv) and
+# one account per role, all through the real client. Idempotent: what exists
+# is kept, so a second run changes nothing.
 load_demo_data() {
-	:
+	local accounts=$state/demo-accounts.txt password code kind parent name
+	umask 077
+	if [ ! -s "$accounts" ]; then
+		password=$(new_password)
+		log "creating the first system admin (simpegd bootstrap-admin)"
+		printf '%s\n' "$password" | "$simpegd" bootstrap-admin --config "$conf" --username admin \
+			--full-name "Administrator Sistem" >/dev/null
+		printf '# Demo accounts made by deploy/quickstart.sh: username role office password\n' >"$accounts"
+		printf 'admin system_admin ID %s\n' "$password" >>"$accounts"
+	fi
+	password=$(awk '$1 == "admin" {print $4}' "$accounts")
+	printf '%s\n' "$password" | sp login admin --password-stdin >/dev/null
+	log "loading the demo office tree ($(grep -vc '^#' "$root/deploy/demo/offices.tsv") offices)"
+	while IFS=$'\t' read -r code kind parent name; do
+		case $code in '#'* | '') continue ;; esac
+		sp office show "$code" >/dev/null 2>&1 ||
+			sp office add "$code" --kind "$kind" --parent "$parent" --name "$name" >/dev/null
+	done <"$root/deploy/demo/offices.tsv"
+	demo_account binjai.admin "Admin Kota Binjai" regional_admin 12.75
+	demo_account binjai.hr "Petugas Kepegawaian BKPSDM Binjai" hr_officer 12.75.BKPSDM
+	demo_account palembang.admin "Admin Kota Palembang" regional_admin 16.71
+	demo_account auditor "Auditor Inspektorat" auditor ID
+	umask 022
+}
+
+demo_account() {
+	local user=$1 name=$2 role=$3 office=$4 password
+	if grep -q "^$user " "$state/demo-accounts.txt"; then return 0; fi
+	password=$(new_password)
+	printf '%s\n' "$password" | sp user add "$user" --name "$name" --role "$role" --office "$office" \
+		--password-stdin >/dev/null
+	printf '%s %s %s %s\n' "$user" "$role" "$office" "$password" >>"$state/demo-accounts.txt"
 }
 
 cmd_up() {
@@ -189,19 +231,24 @@ cmd_up() {
 	"$simpegd" migrate --config "$conf"
 	start_daemon
 	wait_until_ready
-	load_demo_data
 	write_client_config
+	load_demo_data
 
 	log "simpeg is running. To use the client from this checkout:"
 	cat <<EOF
 
     cd $root
-    export XDG_CONFIG_HOME=\$PWD/.simpeg/client
+    export XDG_CONFIG_HOME=\$PWD/.simpeg/client XDG_STATE_HOME=\$PWD/.simpeg/client-state
     build/client/simpeg ping
     build/client/simpeg status
+    build/client/simpeg whoami                 # signed in as admin
+    build/client/simpeg office list --under 12.75
+    build/client/simpeg audit list --limit 5
 
-  (the export points this shell's XDG config at .simpeg/client; to keep
-  yours, prefix single commands instead: XDG_CONFIG_HOME=\$PWD/.simpeg/client build/client/simpeg ping)
+  Demo accounts and their passwords: .simpeg/demo-accounts.txt
+  (sign in as another with: build/client/simpeg login binjai.admin)
+  (the export points this shell's XDG dirs at .simpeg/; to keep yours,
+  prefix single commands instead.)
   Stop everything with: ./deploy/quickstart.sh stop
 
 EOF
@@ -209,6 +256,8 @@ EOF
 	XDG_CONFIG_HOME=$client_home "$simpeg" ping
 	log "simpeg status"
 	XDG_CONFIG_HOME=$client_home "$simpeg" status
+	log "simpeg office list --under 12.75 --max-depth 2 (signed in as admin)"
+	sp office list --under 12.75 --max-depth 2
 }
 
 cmd_stop() {
