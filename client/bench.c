@@ -7,6 +7,13 @@
  * error, constant memory whatever the request count). Scenarios live in a
  * table: a request scenario only says how to build its request.
  *
+ * Scenarios that need a signed-in user (status) take --username and the
+ * password on standard input (--password-stdin). The bench signs in once
+ * (a Login costs one scrypt hash, ~180 ms) on a connection of its own, then
+ * every benchmark connection presents the session with Authenticate as its
+ * first call, before the clock starts. The token is never printed and is
+ * wiped at exit, as is the password once Login is sent.
+ *
  * This is a developer tool: its output is English and not translated. */
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cli.h"
 #include "json_out.h"
 #include "sp_buf.h"
 #include "sp_config.h"
@@ -87,6 +96,7 @@ typedef struct scenario {
   scenario_kind_t kind;
   /* Request scenarios: fills req (and the message it points to, in msg). */
   void (*build)(Simpeg__V1__Request *req, void *msg);
+  bool needs_session; /* the method is refused to anonymous connections */
 } scenario_t;
 
 typedef union scenario_msg {
@@ -109,11 +119,12 @@ static void build_status(Simpeg__V1__Request *req, void *msg) {
 }
 
 static const scenario_t scenarios[] = {
-    {"ping", "Ping round trips (daemon only)", SCENARIO_REQUEST, build_ping},
-    {"status", "Status requests (through the daemon's pool to PostgreSQL)", SCENARIO_REQUEST, build_status},
-    {"connect", "TCP + TLS handshake + Hello, then close, repeated", SCENARIO_CONNECT, NULL},
+    {"ping", "Ping round trips (daemon only)", SCENARIO_REQUEST, build_ping, false},
+    {"status", "Status requests (through the daemon's pool to PostgreSQL; needs --username)", SCENARIO_REQUEST,
+     build_status, true},
+    {"connect", "TCP + TLS handshake + Hello, then close, repeated", SCENARIO_CONNECT, NULL, false},
     {"idle", "Connect (TLS + Hello), then hold the connections idle (memory per connection)", SCENARIO_IDLE,
-     NULL},
+     NULL, false},
 };
 
 /* ---- bench state ---- */
@@ -142,6 +153,12 @@ struct bench {
   sp_tls_ctx_t *tls_ctx;
   uint32_t connections, in_flight, duration_s;
   bool json;
+  /* Signing in (--username): the password until Login is sent, then the
+   * session token every connection presents. */
+  const char *username;
+  char password[1024];
+  char token[128];
+  spc_client_t *login_client;
   worker_t *workers;
   uv_timer_t stop_timer;
   uv_signal_t sigint;
@@ -238,6 +255,43 @@ static void begin_requests(bench_t *b) {
   }
 }
 
+static void worker_ready(worker_t *w) {
+  bench_t *b = w->b;
+  if (b->scenario->kind == SCENARIO_IDLE) b->ok++;
+  if (++b->ready == b->connections) begin_requests(b);
+}
+
+static void on_authenticated(spc_client_t *c, int status, Simpeg__V1__Response *resp, const spc_error_t *err,
+                             void *ud) {
+  worker_t *w = ud;
+  bench_t *b = w->b;
+  (void)c;
+  spc_response_free(resp);
+  if (b->stopping) return;
+  if (status != 0) {
+    /* A connection that cannot sign in makes the numbers meaningless. */
+    record_error(b, err, status);
+    bench_stop(b);
+    return;
+  }
+  worker_ready(w);
+}
+
+/* Binds the bench's session to this connection before any timed request. */
+static void authenticate_worker(worker_t *w) {
+  bench_t *b = w->b;
+  Simpeg__V1__Authenticate a = SIMPEG__V1__AUTHENTICATE__INIT;
+  a.token = b->token;
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  req.call_case = SIMPEG__V1__REQUEST__CALL_AUTHENTICATE;
+  req.authenticate = &a;
+  int rc = spc_client_call(w->client, &req, on_authenticated, w, NULL);
+  if (rc < 0) {
+    record_error(b, NULL, rc);
+    bench_stop(b);
+  }
+}
+
 static void on_worker_state(spc_client_t *c, spc_state_t st, const spc_error_t *err,
                             const Simpeg__V1__GoAway *ga, void *ud) {
   worker_t *w = ud;
@@ -246,8 +300,11 @@ static void on_worker_state(spc_client_t *c, spc_state_t st, const spc_error_t *
   (void)ga;
   if (b->started || b->stopping) return;
   if (st == SPC_STATE_READY) {
-    if (b->scenario->kind == SCENARIO_IDLE) b->ok++;
-    if (++b->ready == b->connections) begin_requests(b);
+    if (b->token[0]) {
+      authenticate_worker(w);
+      return;
+    }
+    worker_ready(w);
   } else if (err && (st == SPC_STATE_FAILED || st == SPC_STATE_BACKOFF)) {
     /* A connection that cannot be set up makes the numbers meaningless. */
     record_error(b, err, err->code);
@@ -322,6 +379,60 @@ static void on_sigint(uv_signal_t *s, int signum) {
   bench_stop(s->data);
 }
 
+static void start_workers(bench_t *b);
+
+static void on_login_closed(void *ud) {
+  bench_t *b = ud;
+  b->open_clients--;
+  if (b->token[0] && !b->stopping) start_workers(b);
+}
+
+static void on_login(spc_client_t *c, int status, Simpeg__V1__Response *resp, const spc_error_t *err, void *ud) {
+  bench_t *b = ud;
+  const char *token = status == 0 && resp->result_case == SIMPEG__V1__RESPONSE__RESULT_LOGIN && resp->login
+                          ? resp->login->token
+                          : NULL;
+  if (token && *token && strlen(token) < sizeof(b->token)) {
+    snprintf(b->token, sizeof(b->token), "%s", token);
+  } else if (status == 0) {
+    record_error(b, NULL, SPC_EPROTO);
+  } else {
+    record_error(b, err, status);
+  }
+  if (token) explicit_bzero(resp->login->token, strlen(token));
+  spc_response_free(resp);
+  if (!b->token[0]) bench_stop(b);
+  /* The workers start once this connection is closed (on_login_closed). */
+  spc_client_close(c, on_login_closed, b);
+  b->login_client = NULL;
+}
+
+/* Signs in once, on a connection of its own; the workers follow. */
+static void bench_login(bench_t *b) {
+  spc_error_t err;
+  b->login_client = spc_client_new(&b->loop, &b->opt, &err);
+  if (!b->login_client) {
+    record_error(b, &err, err.code);
+    bench_stop(b);
+    return;
+  }
+  b->open_clients++;
+  Simpeg__V1__Login m = SIMPEG__V1__LOGIN__INIT;
+  m.username = (char *)b->username;
+  m.password = b->password;
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  req.call_case = SIMPEG__V1__REQUEST__CALL_LOGIN;
+  req.login = &m;
+  int rc = spc_client_call(b->login_client, &req, on_login, b, NULL);
+  explicit_bzero(b->password, sizeof(b->password)); /* packed into the request: no longer needed */
+  if (rc < 0) {
+    record_error(b, NULL, rc);
+    spc_client_close(b->login_client, on_login_closed, b);
+    b->login_client = NULL;
+    bench_stop(b);
+  }
+}
+
 static void bench_start(bench_t *b) {
   uv_timer_init(&b->loop, &b->stop_timer);
   b->stop_timer.data = b;
@@ -340,6 +451,14 @@ static void bench_start(bench_t *b) {
     for (uint32_t i = 0; i < b->connections; i++) connect_next(&b->workers[i]);
     return;
   }
+  if (b->username) {
+    bench_login(b);
+    return;
+  }
+  start_workers(b);
+}
+
+static void start_workers(bench_t *b) {
   for (uint32_t i = 0; i < b->connections; i++) {
     worker_t *w = &b->workers[i];
     w->slots = sp_xcalloc(b->in_flight, sizeof(*w->slots));
@@ -444,6 +563,9 @@ static void usage(FILE *f) {
           "  --duration SECONDS   how long to run (default 10)\n"
           "  --scenario NAME      one of the scenarios below (default ping)\n"
           "  --timeout MS         connect and request time-out (default 10000)\n"
+          "  --username NAME      sign in as NAME once, then present the session on every\n"
+          "                       connection (required by scenarios that need a user)\n"
+          "  --password-stdin     read the password as one line of standard input\n"
           "  --output FORMAT      table (default) or json\n"
           "  --help               show this help\n"
           "\n"
@@ -470,6 +592,7 @@ int main(int argc, char **argv) {
       {"in-flight", required_argument, NULL, 'K'},   {"duration", required_argument, NULL, 'd'},
       {"scenario", required_argument, NULL, 'S'},    {"timeout", required_argument, NULL, 't'},
       {"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
+      {"username", required_argument, NULL, 'u'},    {"password-stdin", no_argument, NULL, 'P'},
       {NULL, 0, NULL, 0},
   };
   signal(SIGPIPE, SIG_IGN); /* a reset connection is an error to count */
@@ -491,6 +614,7 @@ int main(int argc, char **argv) {
   uint32_t timeout = 10000;
   int c;
   int rc = 0;
+  bool password_stdin = false;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 's': b->opt.server = optarg; break;
@@ -519,6 +643,8 @@ int main(int argc, char **argv) {
         rc = 2;
       }
       break;
+    case 'u': b->username = optarg; break;
+    case 'P': password_stdin = true; break;
     case 'h': usage(stdout); free(b); return 0;
     default: rc = 2; break;
     }
@@ -528,7 +654,33 @@ int main(int argc, char **argv) {
     usage(stderr);
     rc = 2;
   }
+  if (rc == 0) {
+    const char *problem = NULL;
+    if (b->scenario->needs_session && !b->username)
+      problem = "this scenario needs a signed-in user: --username NAME --password-stdin";
+    else if (b->username && !password_stdin)
+      problem = "--username needs --password-stdin (the password as one line of standard input)";
+    else if (password_stdin && !b->username)
+      problem = "--password-stdin needs --username";
+    else if (b->username && b->scenario->kind == SCENARIO_CONNECT)
+      problem = "the connect scenario does not sign in: leave out --username";
+    if (problem) {
+      fprintf(stderr, "simpeg-bench: %s\n", problem);
+      rc = 2;
+    }
+  }
+  if (rc == 0 && password_stdin) {
+    ssize_t n = cli_read_line_fd(STDIN_FILENO, b->password, sizeof(b->password));
+    if (n <= 0) {
+      fprintf(stderr, "simpeg-bench: %s\n",
+              n == CLI_LINE_TOO_LONG ? "the password on standard input is too long"
+              : n == CLI_LINE_ERROR  ? "cannot read the password from standard input"
+                                     : "no password on standard input");
+      rc = 2;
+    }
+  }
   if (rc) {
+    explicit_bzero(b, sizeof(*b));
     free(b);
     return rc;
   }
@@ -547,6 +699,7 @@ int main(int argc, char **argv) {
   b->tls_ctx = sp_tls_ctx_new_client(&tc, err, sizeof(err));
   if (!b->tls_ctx) {
     fprintf(stderr, "simpeg-bench: %s\n", err);
+    explicit_bzero(b, sizeof(*b));
     free(b);
     return 2;
   }
@@ -565,6 +718,7 @@ int main(int argc, char **argv) {
   for (uint32_t i = 0; i < b->connections; i++) free(b->workers[i].slots);
   free(b->workers);
   sp_tls_ctx_unref(b->tls_ctx);
+  explicit_bzero(b, sizeof(*b)); /* the password (already wiped) and the token */
   free(b);
   return rc;
 }

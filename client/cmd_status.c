@@ -1,5 +1,6 @@
 /* cmd_status: `simpeg status`: the daemon's view of itself and of its
- * database (the request goes through the daemon's pool to PostgreSQL). */
+ * database (the request goes through the daemon's pool to PostgreSQL).
+ * Needs a signed-in user (any role): the stored session is presented first. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,7 +98,7 @@ static int status_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
     return CLI_EXIT_USAGE;
   }
   spc_sync_t *s;
-  int rc = cli_connect(ctx, &s);
+  int rc = cli_connect_session(ctx, CLI_AUTH_REQUIRED, &s);
   if (rc) return rc;
   Simpeg__V1__StatusRequest sr = SIMPEG__V1__STATUS_REQUEST__INIT;
   Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
@@ -128,6 +129,8 @@ const cli_command_t cli_cmd_status = {
     .usage = N_("status"),
     .description = N_("Asks the server for its version, the database schema version, the health\n"
                       "and latency of the database, the state of its database connection pool,\n"
-                      "its uptime and the number of client connections.\n"),
+                      "its uptime and the number of client connections. Needs a signed-in user\n"
+                      "(any role): sign in first with 'simpeg login'; fails (exit status 4)\n"
+                      "when not signed in.\n"),
     .run = status_run,
 };

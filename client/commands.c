@@ -15,6 +15,9 @@ extern const cli_command_t cli_cmd_whoami;
 extern const cli_command_t cli_cmd_user;
 extern const cli_command_t cli_cmd_office;
 extern const cli_command_t cli_cmd_audit;
+/* the employee registry */
+extern const cli_command_t cli_cmd_employee;
+extern const cli_command_t cli_cmd_me;
 
 const cli_command_t *const cli_commands[] = {
     &cli_cmd_ping,
@@ -26,6 +29,8 @@ const cli_command_t *const cli_commands[] = {
     &cli_cmd_user,
     &cli_cmd_office,
     &cli_cmd_audit,
+    &cli_cmd_employee,
+    &cli_cmd_me,
     &cli_cmd_help,
     NULL,
 };

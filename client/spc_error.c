@@ -113,12 +113,21 @@ static const struct {
     {"cannot_change_own_role", N_("You cannot change your own role or office.")},
     {"use_change_password", N_("To change your own password, use 'simpeg passwd'.")},
     {"username_taken", N_("This user name is already taken.")},
-    {"nip_taken", N_("An account with this NIP already exists.")},
+    {"nip_taken", N_("This NIP is already in use (by another account or employee record).")},
     {"office_code_taken", N_("An office with this code already exists.")},
     {"too_many_offices", N_("There are too many offices to show at once; list a part of the tree "
                             "(--under, --max-depth).")},
     {"verify_running", N_("A verification of the audit log is already running. Please try again later.")},
     {"busy", N_("The server is busy. Please try again shortly.")},
+    /* the employee registry */
+    {"employee_not_found", N_("There is no such employee among the offices you can see.")},
+    {"no_employee_record", N_("Your account is not linked to an employee record (NIP). Ask the personnel "
+                              "office (BKPSDM) to link it.")},
+    {"invalid_nip", N_("The NIP is not valid.")},
+    {"nip_birth_date_mismatch", N_("The date of birth does not match the one in the NIP.")},
+    {"nip_sex_mismatch", N_("The sex does not match the NIP (digit 15: 1 male, 2 female).")},
+    {"invalid_nik", N_("The NIK is not valid.")},
+    {"nik_mismatch", N_("The date of birth or sex does not match the NIK.")},
 };
 
 /* FieldViolation.reason codes. */
@@ -149,6 +158,28 @@ static const struct {
         "regency under a province, an agency under a province, city or regency, a unit under an agency "
         "or another unit)")},
     {"would_create_cycle", N_("would put the office below itself")},
+    /* the employee registry */
+    {"invalid_nip", N_("is not a valid NIP (18 digits: birth date, TMT, sex, number)")},
+    {"nip_birth_date_mismatch", N_("does not match the date of birth in the NIP")},
+    {"nip_sex_mismatch", N_("does not match the sex in the NIP (digit 15: 1 male, 2 female)")},
+    {"nip_tmt_mismatch", N_("does not match the TMT in the NIP (digits 9-14)")},
+    {"pppk_number_for_pns", N_("is an NI PPPK (digits 13-14 are 21-29), but the employee is not a PPPK")},
+    {"nip_for_pppk", N_("is a PNS NIP, but a PPPK has an NI PPPK (digits 13-14 are 21-29)")},
+    {"invalid_nik", N_("is not a valid NIK (16 digits: area code, birth date, serial number)")},
+    {"unknown_province", N_("does not start with the code of an Indonesian province")},
+    {"nik_mismatch", N_("does not match the date of birth or sex in the NIK")},
+    {"unknown_rank", N_("is not a known golongan or PPPK grade")},
+    {"not_for_employment_type", N_("does not fit the employment type (golongan I/a-IV/e for PNS and CPNS, grades "
+                                   "I-XVII for PPPK)")},
+    {"in_the_future", N_("may not be in the future")},
+    {"tmt_in_the_future", N_("gives a TMT in the future")},
+    {"tmt_before_birth", N_("gives a TMT before the date of birth")},
+    {"before_start_date", N_("is before the start date")},
+    {"only_for_fungsional", N_("applies to functional positions (fungsional) only")},
+    {"unknown_value", N_("is not one of the allowed values")},
+    {"unknown_kind", N_("is not a known kind of history entry")},
+    {"invalid_cursor", N_("is not a cursor from a previous page")},
+    {"too_large", N_("is too large")},
 };
 
 /* Field names people see in messages. Unknown fields are shown as sent. */
@@ -186,6 +217,43 @@ static const struct {
     {"after_username", N_("starting user name")},
     {"from_us", N_("start time")},
     {"to_us", N_("end time")},
+    /* the employee registry */
+    {"employee", N_("employee")},
+    {"employment_type", N_("employment type")},
+    {"front_title", N_("front title")},
+    {"back_title", N_("back title")},
+    {"birth_place", N_("place of birth")},
+    {"sex", N_("sex")},
+    {"religion", N_("religion")},
+    {"marital_status", N_("marital status")},
+    {"status", N_("status")},
+    {"tmt_cpns", N_("TMT CPNS")},
+    {"email", N_("e-mail")},
+    {"phone", N_("phone")},
+    {"address", N_("address")},
+    {"rank_code", N_("golongan")},
+    {"tmt", N_("TMT")},
+    {"mkg_years", N_("MKG (years)")},
+    {"mkg_months", N_("MKG (months)")},
+    {"decree_number", N_("SK number")},
+    {"decree_date", N_("SK date")},
+    {"position_kind", N_("position kind")},
+    {"functional_level", N_("functional level")},
+    {"level", N_("education level")},
+    {"institution", N_("institution")},
+    {"major", N_("major")},
+    {"graduation_year", N_("graduation year")},
+    {"organizer", N_("organizer")},
+    {"jp_hours", N_("JP (lesson hours)")},
+    {"year", N_("year")},
+    {"period", N_("period")},
+    {"result_rating", N_("work result rating")},
+    {"behavior_rating", N_("work behaviour rating")},
+    {"relation", N_("relation")},
+    {"query", N_("search text")},
+    {"after", N_("page cursor")},
+    {"limit", N_("limit")},
+    {"entry", N_("history entry")},
 };
 
 const char *spc_server_code_name(int server_code) {

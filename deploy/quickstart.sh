@@ -239,9 +239,9 @@ cmd_up() {
 
     cd $root
     export XDG_CONFIG_HOME=\$PWD/.simpeg/client XDG_STATE_HOME=\$PWD/.simpeg/client-state
-    build/client/simpeg ping
-    build/client/simpeg status
+    build/client/simpeg ping                   # needs no account
     build/client/simpeg whoami                 # signed in as admin
+    build/client/simpeg status                 # any signed-in user
     build/client/simpeg office list --under 12.75
     build/client/simpeg audit list --limit 5
 
@@ -253,9 +253,11 @@ cmd_up() {
 
 EOF
 	log "simpeg ping"
-	XDG_CONFIG_HOME=$client_home "$simpeg" ping
-	log "simpeg status"
-	XDG_CONFIG_HOME=$client_home "$simpeg" status
+	sp ping
+	# Status is for signed-in users: load_demo_data left admin's session in
+	# .simpeg/client-state.
+	log "simpeg status (signed in as admin)"
+	sp status
 	log "simpeg office list --under 12.75 --max-depth 2 (signed in as admin)"
 	sp office list --under 12.75 --max-depth 2
 }

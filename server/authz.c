@@ -20,6 +20,9 @@ static const struct {
     [PERM_OFFICE_MANAGE] = {"office_manage", R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN)},
     [PERM_AUDIT_READ] = {"audit_read", R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN) | R(AUDITOR)},
     [PERM_AUDIT_VERIFY] = {"audit_verify", R(SYSTEM_ADMIN) | R(AUDITOR)},
+    /* registry (svc_employee.c) */
+    [PERM_EMPLOYEE_READ] = {"employee_read", R(SUPERVISOR) | R(HR_OFFICER) | R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN) | R(AUDITOR)},
+    [PERM_EMPLOYEE_MANAGE] = {"employee_manage", R(HR_OFFICER) | R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN)},
 };
 
 bool authz_role_has(Simpeg__V1__Role role, srv_perm_t perm) {
@@ -41,6 +44,11 @@ const char *authz_role_name(Simpeg__V1__Role role) {
     case SIMPEG__V1__ROLE__ROLE_AUDITOR: return "auditor";
     default: return "";
   }
+}
+
+bool authz_sees_nik(Simpeg__V1__Role role) {
+  return role == SIMPEG__V1__ROLE__ROLE_HR_OFFICER || role == SIMPEG__V1__ROLE__ROLE_REGIONAL_ADMIN ||
+         role == SIMPEG__V1__ROLE__ROLE_SYSTEM_ADMIN;
 }
 
 bool authz_may_grant(Simpeg__V1__Role granter, Simpeg__V1__Role role) {

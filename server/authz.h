@@ -27,6 +27,9 @@ typedef enum srv_perm {
   PERM_OFFICE_MANAGE, /* add and move offices in scope */
   PERM_AUDIT_READ,    /* list the audit log in scope */
   PERM_AUDIT_VERIFY,  /* verify the whole chain */
+  /* registry (svc_employee.c) */
+  PERM_EMPLOYEE_READ,   /* show, list, search employees and their histories in scope */
+  PERM_EMPLOYEE_MANAGE, /* add and edit employees and add history rows in scope */
   PERM__COUNT
 } srv_perm_t;
 
@@ -55,6 +58,9 @@ const char *authz_perm_name(srv_perm_t perm);
 const char *authz_role_name(Simpeg__V1__Role role);
 /* Roles a granter may hand out: system admins any, regional admins any
  * but system_admin, nobody else none. */
+/* The role may see a full NIK (everyone else gets nik_masked only). */
+bool authz_sees_nik(Simpeg__V1__Role role);
+
 bool authz_may_grant(Simpeg__V1__Role granter, Simpeg__V1__Role role);
 
 /* true when `path` lies in the subtree rooted at `root` (prefix test). */

@@ -38,6 +38,45 @@
   "CASE WHEN " f " <= $2::int THEN interval '0' ELSE make_interval(secs => least($3::float8 / 1000"      \
   " * 2 ^ least(" f " - $2::int - 1, 30), 300)) END"
 
+/* registry (svc_employee.c): svc_employee.c's EMP_* column order. `show`
+ * is the parameter saying whether the caller may see the full NIK; the
+ * masked form goes to everyone. */
+#define NIK_SHOWN(col, show)                                                                             \
+  "CASE WHEN " show "::bool THEN coalesce(" col ", '') WHEN " col " IS NULL THEN ''"                    \
+  " ELSE '************' || right(" col ", 4) END"
+#define EMP_COLS(show)                                                                                   \
+  "e.id, e.nip, e.employment_type, e.front_title, e.name, e.back_title, e.birth_place,"                 \
+  " to_char(e.birth_date, 'YYYY-MM-DD'), e.sex, e.religion, e.marital_status, e.status, o.code,"        \
+  " o.name AS office_name, coalesce(e.current_position_name, ''), coalesce(e.current_position_kind, 0),"  \
+  " coalesce(e.current_functional_level, ''), coalesce(e.current_rank_code, ''),"                       \
+  " coalesce(to_char(e.current_rank_tmt, 'YYYY-MM-DD'), ''), coalesce(e.current_education_level, ''),"   \
+  " to_char(e.tmt_cpns, 'YYYY-MM-DD'), e.email, e.phone, e.address,"                                    \
+  " CASE WHEN " show "::bool THEN coalesce(e.nik, '') ELSE '' END,"                                       \
+  " CASE WHEN e.nik IS NULL THEN '' ELSE '************' || right(e.nik, 4) END,"                         \
+  " e.version, (extract(epoch FROM e.updated_at) * 1000000)::bigint, o.path"
+#define EMP_FROM "employees e JOIN offices o ON o.id = e.office_id"
+#define EMP_OWN_NIP "(SELECT u.nip FROM users u WHERE u.id = $1::bigint)"
+/* The audit log never holds a NIK (nor its hash): only whether there is one. */
+#define EMP_AUDIT(x) "(to_jsonb(" x ") - 'nik' - 'nik_hash' || jsonb_build_object('has_nik', " x ".nik IS NOT NULL))"
+/* emp_search and emp_search_nip: `score` orders the matches, `cond` selects them. */
+#define EMP_SEARCH(score, cond)                                                                         \
+  "WITH x AS (SELECT " EMP_COLS("$11") ", " score " AS score"                                            \
+  "  FROM " EMP_FROM " WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text)"           \
+  "  AND starts_with(o.path, $7::text) AND " cond                                                        \
+  "  ORDER BY score DESC, e.nip LIMIT $10::int),"                                                        \
+  " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"                                                 \
+  "  SELECT " AUDIT_ACTOR ", 'EmployeeSearch', 'employee', $12::text,"                                   \
+  "  jsonb_build_object('nips', jsonb_agg(x.nip ORDER BY x.nip)) FROM x HAVING count(*) > 0)"           \
+  " SELECT * FROM x ORDER BY score DESC, nip"
+#define HIST_DECREE "h.decree_number, coalesce(to_char(h.decree_date, 'YYYY-MM-DD'), '')"
+#define HIST_EMP                                                                                         \
+  "WITH e AS (SELECT e.id, e.nip, e.employment_type FROM " EMP_FROM " WHERE e.nip = $5::text"           \
+  "  AND starts_with(o.path, $6::text) AND starts_with(o.path, $7::text) FOR UPDATE OF e),"
+#define HIST_AUDIT(kind, json)                                                                          \
+  " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"                                                 \
+  "  SELECT " AUDIT_ACTOR ", 'EmployeeHistoryAdd', 'employee', e.nip,"                                   \
+  "  jsonb_build_object('kind', '" kind "') || " json " FROM h, e)"
+
 const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
     [DB_STMT_STATUS] = {"status",
                         "SELECT current_setting('server_version'),"
@@ -296,4 +335,211 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
          "  SELECT 'system', 'BootstrapAdmin', 'user', username, to_jsonb(u) - 'password_hash' FROM u)"
          " SELECT id FROM u",
          3},
+
+    /* registry (svc_employee.c) */
+    /* $5 office code, $6 its path as checked, $7 nip, $8 employment type,
+     * $9 front title, $10 name, $11 back title, $12 birth place, $13 birth
+     * date, $14 sex, $15 religion, $16 marital status, $17 status, $18
+     * tmt_cpns, $19 email, $20 phone, $21 address, $22 nik (NULL: none),
+     * $23 show the NIK */
+    [DB_STMT_EMP_ADD] = {"emp_add",
+                         "WITH o AS (SELECT id, code, name, path FROM offices WHERE code = $5::text AND path = $6::text),"
+                         " e AS (INSERT INTO employees (nip, employment_type, front_title, name, back_title, birth_place,"
+                         "  birth_date, sex, religion, marital_status, status, office_id, tmt_cpns, email, phone, address, nik)"
+                         "  SELECT $7::text, $8::smallint, $9::text, $10::text, $11::text, $12::text, $13::date, $14::smallint,"
+                         "  $15::text, $16::text, $17::smallint, o.id, $18::date, $19::text, $20::text, $21::text, $22::text"
+                         "  FROM o RETURNING *),"
+                         " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                         "  SELECT " AUDIT_ACTOR ", 'EmployeeAdd', 'employee', e.nip, " EMP_AUDIT("e") " FROM e)"
+                         " SELECT " EMP_COLS("$23") " FROM e JOIN o ON o.id = e.office_id",
+                         23},
+    /* $1 nip, $2 scope, $3 branch, $4 show the NIK */
+    [DB_STMT_EMP_GET] = {"emp_get",
+                         "SELECT " EMP_COLS("$4") " FROM " EMP_FROM " WHERE e.nip = $1::text"
+                         " AND starts_with(o.path, $2::text) AND starts_with(o.path, $3::text)",
+                         4},
+    /* $5 nip (NULL: the actor's own, users.nip), $6 scope, $7 branch, $8
+     * show the NIK, $9 method for the audit row. Reading another person's
+     * record is recorded (UU 27/2022); reading one's own is not. */
+    [DB_STMT_EMP_SHOW] = {"emp_show",
+                          "WITH x AS (SELECT " EMP_COLS("$8") " FROM " EMP_FROM " WHERE e.nip = coalesce($5::text, " EMP_OWN_NIP ")"
+                          "  AND starts_with(o.path, $6::text) AND starts_with(o.path, $7::text)),"
+                          " a AS (INSERT INTO audit_log (" AUDIT_COLS ")"
+                          "  SELECT " AUDIT_ACTOR ", $9::text, 'employee', x.nip FROM x"
+                          "  WHERE x.nip IS DISTINCT FROM " EMP_OWN_NIP ")"
+                          " SELECT * FROM x",
+                          9},
+    /* $1 actor id, $2 nip (NULL: own) */
+    [DB_STMT_EMP_SUMMARY] = {"emp_summary",
+                             "SELECT s.salary_grade, coalesce(s.gaji_pokok, 0), s.years_of_service, s.months_of_service,"
+                             " coalesce(s.retirement_age, 0), coalesce(to_char(s.retirement_date, 'YYYY-MM-DD'), '')"
+                             " FROM employees e, employee_summary(e.id, current_date) s"
+                             " WHERE e.nip = coalesce($2::text, (SELECT u.nip FROM users u WHERE u.id = $1::bigint))",
+                             2},
+    /* $1 actor id, $2 nip (NULL: own), $3 kind ('' all), $4 show NIKs.
+     * One row shape for every kind: kind, order, sort date, id, decree
+     * number, decree date, then five text columns per kind (svc_employee.c
+     * HIST_A..HIST_E). Newest first within each kind. */
+    [DB_STMT_EMP_HISTORY] =
+        {"emp_history",
+         "WITH e AS (SELECT id FROM employees WHERE nip = coalesce($2::text,"
+         "  (SELECT u.nip FROM users u WHERE u.id = $1::bigint)))"
+         " SELECT * FROM ("
+         "  SELECT 'rank' AS kind, 1 AS ord, h.tmt AS sort, h.id, " HIST_DECREE ", h.rank_code AS a,"
+         "  to_char(h.tmt, 'YYYY-MM-DD') AS b, h.mkg_years::text AS c, h.mkg_months::text AS d, '' AS f"
+         "  FROM employee_ranks h JOIN e ON h.employee_id = e.id"
+         " UNION ALL SELECT 'position', 2, h.tmt, h.id, " HIST_DECREE ", h.name, h.kind::text, h.functional_level,"
+         "  coalesce(o.code, ''), to_char(h.tmt, 'YYYY-MM-DD')"
+         "  FROM employee_positions h JOIN e ON h.employee_id = e.id LEFT JOIN offices o ON o.id = h.office_id"
+         " UNION ALL SELECT 'education', 3, make_date(coalesce(h.graduation_year, 1900), 1, 1), h.id, " HIST_DECREE ","
+         "  h.level, h.institution, h.major, coalesce(h.graduation_year::text, ''), ''"
+         "  FROM employee_educations h JOIN e ON h.employee_id = e.id"
+         " UNION ALL SELECT 'training', 4, h.start_date, h.id, " HIST_DECREE ", h.name, h.organizer,"
+         "  to_char(h.start_date, 'YYYY-MM-DD'), to_char(h.end_date, 'YYYY-MM-DD'), h.jp_hours::text"
+         "  FROM employee_trainings h JOIN e ON h.employee_id = e.id"
+         " UNION ALL SELECT 'performance', 5, make_date(h.year, 1, 1), h.id, " HIST_DECREE ", h.year::text, h.period,"
+         "  h.result_rating, h.behavior_rating, coalesce(h.predicate, '')"
+         "  FROM employee_performances h JOIN e ON h.employee_id = e.id"
+         " UNION ALL SELECT 'salary', 6, h.tmt, h.id, " HIST_DECREE ", h.rank_code, h.mkg_years::text,"
+         "  coalesce(h.gaji_pokok, 0)::text, to_char(h.tmt, 'YYYY-MM-DD'), ''"
+         "  FROM employee_salaries h JOIN e ON h.employee_id = e.id"
+         " UNION ALL SELECT 'family', 7, coalesce(h.birth_date, DATE '1900-01-01'), h.id, " HIST_DECREE ", h.relation,"
+         "  h.name, coalesce(to_char(h.birth_date, 'YYYY-MM-DD'), ''), " NIK_SHOWN("h.nik", "$4") ", ''"
+         "  FROM employee_families h JOIN e ON h.employee_id = e.id"
+         " ) h WHERE $3::text = '' OR h.kind = $3::text ORDER BY ord, sort DESC, id DESC",
+         4},
+    /* $5 nip, $6 scope, $7 branch, $8 version read, $9 front title, $10
+     * name, $11 back title, $12 birth place, $13 religion, $14 marital
+     * status, $15 status (NULL: unchanged), $16 email, $17 phone, $18 address, $19 nik (NULL:
+     * unchanged). -> id; none when out of scope or stale (the batch's
+     * emp_get that follows tells which). */
+    [DB_STMT_EMP_EDIT] = {"emp_edit",
+                          "WITH b AS (SELECT e.* FROM " EMP_FROM " WHERE e.nip = $5::text"
+                          "  AND starts_with(o.path, $6::text) AND starts_with(o.path, $7::text) AND e.version = $8::int),"
+                          " u AS (UPDATE employees x SET front_title = $9::text, name = $10::text, back_title = $11::text,"
+                          "  birth_place = $12::text, religion = $13::text, marital_status = $14::text,"
+                          "  status = coalesce($15::smallint, x.status), email = $16::text, phone = $17::text, address = $18::text,"
+                          "  nik = coalesce($19::text, x.nik)"
+                          "  FROM b WHERE x.id = b.id AND x.version = $8::int RETURNING x.*),"
+                          " a AS (INSERT INTO audit_log (" AUDIT_COLS ", before, after)"
+                          "  SELECT " AUDIT_ACTOR ", 'EmployeeEdit', 'employee', u.nip, " EMP_AUDIT("b") ","
+                          "  " EMP_AUDIT("u") " || jsonb_build_object('nik_changed', u.nik IS DISTINCT FROM b.nik)"
+                          "  FROM u, b)"
+                          " SELECT id FROM u",
+                          19},
+    /* $5 subtree root path, $6 scope, $7 branch, $8 rank code ('' any),
+     * $9 position kind (0 any), $10 status (0 any), $11 employment type (0
+     * any), $12 after this NIP, $13 page size (one more row is read to tell
+     * whether another page follows), $14 show NIKs, $15 office code asked
+     * for (audit). Keyset on the NIP: a page never skips or repeats a row
+     * whatever is inserted meanwhile. The audit row names the NIPs shown. */
+    [DB_STMT_EMP_LIST] = {"emp_list",
+                          "WITH x AS (SELECT " EMP_COLS("$14") " FROM " EMP_FROM
+                          "  WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text)"
+                          "  AND starts_with(o.path, $7::text) AND ($8::text = '' OR e.current_rank_code = $8::text)"
+                          "  AND ($9::int = 0 OR e.current_position_kind = $9::int) AND ($10::int = 0 OR e.status = $10::int)"
+                          "  AND ($11::int = 0 OR e.employment_type = $11::int) AND e.nip > $12::text"
+                          "  ORDER BY e.nip LIMIT $13::int + 1),"
+                          " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                          "  SELECT " AUDIT_ACTOR ", 'EmployeeList', 'employee', $15::text,"
+                          "  jsonb_build_object('nips', jsonb_agg(y.nip ORDER BY y.nip))"
+                          "  FROM (SELECT nip FROM x ORDER BY nip LIMIT $13::int) y HAVING count(*) > 0)"
+                          " SELECT * FROM x ORDER BY nip",
+                          15},
+    /* $5 subtree root path, $6 scope, $7 branch, $8 query (digits when
+     * $9), $9 by NIP prefix, $10 limit, $11 show NIKs, $12 office code
+     * asked for (audit). Names match by trigram similarity (pg_trgm's %, in
+     * schema public, threshold 0.3), which tolerates typos and word order. */
+    [DB_STMT_EMP_SEARCH] = {"emp_search",
+                            EMP_SEARCH("public.similarity(lower(e.name), lower($8::text))",
+                                       "NOT $9::bool AND lower(e.name) OPERATOR(public.%) lower($8::text)"),
+                            12},
+    /* The same by NIP prefix ($9 true): its own statement so that each
+     * plan can use its index (trigram GIN, text_pattern_ops). */
+    [DB_STMT_EMP_SEARCH_NIP] = {"emp_search_nip",
+                                EMP_SEARCH("1", "$9::bool AND e.nip LIKE $8::text || '%'"), 12},
+    /* History inserts: $5 nip, $6 scope, $7 branch, $8 decree number, $9
+     * decree date (NULL), then the entry's fields. Each locks the employee
+     * row (the derived current values are recomputed by the history
+     * triggers), inserts, writes its audit row, and returns the history
+     * row; nothing when the employee is not in scope or the entry does not
+     * fit (checked by the preceding emp_get in the batch). */
+    /* $10 rank code (of the employee's kind: pns or pppk), $11 tmt, $12 mkg years, $13 mkg months */
+    [DB_STMT_EMP_ADD_RANK] = {"emp_add_rank",
+                              HIST_EMP
+                              " h AS (INSERT INTO employee_ranks (employee_id, rank_code, tmt, mkg_years, mkg_months,"
+                              "  decree_number, decree_date) SELECT e.id, k.code, $11::date, $12::int, $13::int, $8::text, $9::date"
+                              "  FROM e JOIN ref_ranks k ON k.code = $10::text"
+                              "  AND k.kind = CASE WHEN e.employment_type = 3 THEN 'pppk' ELSE 'pns' END RETURNING *),"
+                              HIST_AUDIT("rank", "to_jsonb(h)")
+                              " SELECT 'rank', 1, h.tmt, h.id, " HIST_DECREE ", h.rank_code, to_char(h.tmt, 'YYYY-MM-DD'),"
+                              " h.mkg_years::text, h.mkg_months::text, '' FROM h",
+                              13},
+    /* $10 name, $11 kind, $12 functional level, $13 office code ('' none; in scope), $14 tmt */
+    [DB_STMT_EMP_ADD_POSITION] = {"emp_add_position",
+                                  HIST_EMP
+                                  " h AS (INSERT INTO employee_positions (employee_id, name, kind, functional_level, office_id,"
+                                  "  tmt, decree_number, decree_date)"
+                                  "  SELECT e.id, $10::text, $11::smallint, $12::text, po.id, $14::date, $8::text, $9::date"
+                                  "  FROM e LEFT JOIN offices po ON po.code = $13::text AND starts_with(po.path, $6::text)"
+                                  "  AND starts_with(po.path, $7::text) WHERE $13::text = '' OR po.id IS NOT NULL RETURNING *),"
+                                  HIST_AUDIT("position", "to_jsonb(h)")
+                                  " SELECT 'position', 2, h.tmt, h.id, " HIST_DECREE ", h.name, h.kind::text, h.functional_level,"
+                                  " $13::text, to_char(h.tmt, 'YYYY-MM-DD') FROM h",
+                                  14},
+    /* $10 level, $11 institution, $12 major, $13 graduation year (NULL) */
+    [DB_STMT_EMP_ADD_EDUCATION] = {"emp_add_education",
+                                   HIST_EMP
+                                   " h AS (INSERT INTO employee_educations (employee_id, level, institution, major,"
+                                   "  graduation_year, decree_number, decree_date)"
+                                   "  SELECT e.id, $10::text, $11::text, $12::text, $13::int, $8::text, $9::date FROM e RETURNING *),"
+                                   HIST_AUDIT("education", "to_jsonb(h)")
+                                   " SELECT 'education', 3, make_date(coalesce(h.graduation_year, 1900), 1, 1), h.id, " HIST_DECREE ","
+                                   " h.level, h.institution, h.major, coalesce(h.graduation_year::text, ''), '' FROM h",
+                                   13},
+    /* $10 name, $11 organizer, $12 start, $13 end, $14 JP */
+    [DB_STMT_EMP_ADD_TRAINING] = {"emp_add_training",
+                                  HIST_EMP
+                                  " h AS (INSERT INTO employee_trainings (employee_id, name, organizer, start_date, end_date,"
+                                  "  jp_hours, decree_number, decree_date)"
+                                  "  SELECT e.id, $10::text, $11::text, $12::date, $13::date, $14::int, $8::text, $9::date"
+                                  "  FROM e RETURNING *),"
+                                  HIST_AUDIT("training", "to_jsonb(h)")
+                                  " SELECT 'training', 4, h.start_date, h.id, " HIST_DECREE ", h.name, h.organizer,"
+                                  " to_char(h.start_date, 'YYYY-MM-DD'), to_char(h.end_date, 'YYYY-MM-DD'), h.jp_hours::text FROM h",
+                                  14},
+    /* $10 year, $11 period, $12 result rating, $13 behaviour rating; the
+     * predicate is a generated column (skp_predicate) */
+    [DB_STMT_EMP_ADD_PERFORMANCE] = {"emp_add_performance",
+                                     HIST_EMP
+                                     " h AS (INSERT INTO employee_performances (employee_id, year, period, result_rating,"
+                                     "  behavior_rating, decree_number, decree_date)"
+                                     "  SELECT e.id, $10::int, $11::text, $12::text, $13::text, $8::text, $9::date FROM e RETURNING *),"
+                                     HIST_AUDIT("performance", "to_jsonb(h)")
+                                     " SELECT 'performance', 5, make_date(h.year, 1, 1), h.id, " HIST_DECREE ", h.year::text,"
+                                     " h.period, h.result_rating, h.behavior_rating, coalesce(h.predicate, '') FROM h",
+                                     13},
+    /* $10 rank code (of the employee's kind), $11 mkg years, $12 tmt; gaji
+     * pokok is looked up by the employee_salaries_fill trigger */
+    [DB_STMT_EMP_ADD_SALARY] = {"emp_add_salary",
+                                HIST_EMP
+                                " h AS (INSERT INTO employee_salaries (employee_id, rank_code, mkg_years, tmt, decree_number,"
+                                "  decree_date) SELECT e.id, k.code, $11::int, $12::date, $8::text, $9::date"
+                                "  FROM e JOIN ref_ranks k ON k.code = $10::text"
+                                "  AND k.kind = CASE WHEN e.employment_type = 3 THEN 'pppk' ELSE 'pns' END RETURNING *),"
+                                HIST_AUDIT("salary", "to_jsonb(h)")
+                                " SELECT 'salary', 6, h.tmt, h.id, " HIST_DECREE ", h.rank_code, h.mkg_years::text,"
+                                " coalesce(h.gaji_pokok, 0)::text, to_char(h.tmt, 'YYYY-MM-DD'), '' FROM h",
+                                12},
+    /* $10 relation, $11 name, $12 birth date (NULL), $13 nik (NULL), $14 show the NIK */
+    [DB_STMT_EMP_ADD_FAMILY] = {"emp_add_family",
+                                HIST_EMP
+                                " h AS (INSERT INTO employee_families (employee_id, relation, name, birth_date, nik,"
+                                "  decree_number, decree_date)"
+                                "  SELECT e.id, $10::text, $11::text, $12::date, $13::text, $8::text, $9::date FROM e RETURNING *),"
+                                HIST_AUDIT("family", "to_jsonb(h) - 'nik'")
+                                " SELECT 'family', 7, coalesce(h.birth_date, DATE '1900-01-01'), h.id, " HIST_DECREE ","
+                                " h.relation, h.name, coalesce(to_char(h.birth_date, 'YYYY-MM-DD'), ''),"
+                                " " NIK_SHOWN("h.nik", "$14") ", '' FROM h",
+                                14},
 };

@@ -50,6 +50,26 @@ enum db_stmt_id {
   DB_STMT_AUTH_CHANGE_PASSWORD, /* -> new session id, expires, sessions revoked; none on a race */
   DB_STMT_AUTH_BRANCH_OFFICE,   /* office code -> path of the office while it is valid */
   DB_STMT_AUTH_BOOTSTRAP_ADMIN, /* -> user id; none when a system admin exists (simpegd bootstrap-admin) */
+  /* registry (svc_employee.c). Employee rows come back in svc_employee.c's
+   * EMP_* column order (EMP_COLS in db_stmts.c); history rows in its HIST_*
+   * order (one shape for every kind). Writing statements take the actor as
+   * $1..$4 and write their audit row themselves, never with the NIK. */
+  DB_STMT_EMP_ADD,          /* -> employee row; none when the office moved meanwhile */
+  DB_STMT_EMP_GET,          /* nip, scope, branch, show nik -> employee row (not audited) */
+  DB_STMT_EMP_SHOW,         /* employee row in scope (own record when nip is NULL), audited */
+  DB_STMT_EMP_SUMMARY,      /* actor id, nip (NULL: own) -> ServiceSummary columns */
+  DB_STMT_EMP_HISTORY,      /* actor id, nip (NULL: own), kind ('' all), show nik -> history rows */
+  DB_STMT_EMP_EDIT,         /* -> employee row; none when not in scope or stale */
+  DB_STMT_EMP_LIST,         /* one page by NIP, audited */
+  DB_STMT_EMP_SEARCH,       /* by name similarity, audited */
+  DB_STMT_EMP_SEARCH_NIP,   /* by NIP prefix, audited */
+  DB_STMT_EMP_ADD_RANK,     /* history inserts: -> history row; none when the */
+  DB_STMT_EMP_ADD_POSITION, /* employee is out of scope or the entry does not */
+  DB_STMT_EMP_ADD_EDUCATION, /* fit it (rank of the other employment type) */
+  DB_STMT_EMP_ADD_TRAINING,
+  DB_STMT_EMP_ADD_PERFORMANCE,
+  DB_STMT_EMP_ADD_SALARY,
+  DB_STMT_EMP_ADD_FAMILY,
   DB_STMT__COUNT
 };
 

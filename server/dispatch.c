@@ -19,9 +19,9 @@
 static const srv_method_t methods[] = {
     {SIMPEG__V1__REQUEST__CALL_HELLO, "Hello", PERM_PUBLIC, svc_hello},
     {SIMPEG__V1__REQUEST__CALL_PING, "Ping", PERM_PUBLIC, svc_ping},
-    /* Status is public for now: sysadmins and monitoring use it before any
-     * account exists. Issue #3 decides whether it needs a role. */
-    {SIMPEG__V1__REQUEST__CALL_STATUS, "Status", PERM_PUBLIC, svc_status},
+    /* Status shows versions, pool state and the instance id: any signed-in
+     * role, not anonymous callers (issue #3). Monitoring signs in too. */
+    {SIMPEG__V1__REQUEST__CALL_STATUS, "Status", PERM_SIGNED_IN, svc_status},
     /* auth (svc_auth.c) */
     {SIMPEG__V1__REQUEST__CALL_LOGIN, "Login", PERM_PUBLIC, svc_login},
     {SIMPEG__V1__REQUEST__CALL_AUTHENTICATE, "Authenticate", PERM_PUBLIC, svc_authenticate},
@@ -41,6 +41,15 @@ static const srv_method_t methods[] = {
     {SIMPEG__V1__REQUEST__CALL_OFFICE_MOVE, "OfficeMove", PERM_OFFICE_MANAGE, svc_office_move},
     {SIMPEG__V1__REQUEST__CALL_AUDIT_LIST, "AuditList", PERM_AUDIT_READ, svc_audit_list},
     {SIMPEG__V1__REQUEST__CALL_AUDIT_VERIFY, "AuditVerify", PERM_AUDIT_VERIFY, svc_audit_verify},
+    /* registry (svc_employee.c) */
+    {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_ADD, "EmployeeAdd", PERM_EMPLOYEE_MANAGE, svc_employee_add},
+    {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_SHOW, "EmployeeShow", PERM_EMPLOYEE_READ, svc_employee_show},
+    {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_EDIT, "EmployeeEdit", PERM_EMPLOYEE_MANAGE, svc_employee_edit},
+    {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_LIST, "EmployeeList", PERM_EMPLOYEE_READ, svc_employee_list},
+    {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_SEARCH, "EmployeeSearch", PERM_EMPLOYEE_READ, svc_employee_search},
+    {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_HISTORY_ADD, "EmployeeHistoryAdd", PERM_EMPLOYEE_MANAGE, svc_employee_history_add},
+    {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_HISTORY_LIST, "EmployeeHistoryList", PERM_EMPLOYEE_READ, svc_employee_history_list},
+    {SIMPEG__V1__REQUEST__CALL_MY_PROFILE, "MyProfile", PERM_SIGNED_IN, svc_my_profile},
 };
 
 const srv_method_t *srv_method_find(int call_case) {

@@ -82,5 +82,14 @@ void svc_office_show(srv_req_t *req);
 void svc_office_move(srv_req_t *req);
 void svc_audit_list(srv_req_t *req);
 void svc_audit_verify(srv_req_t *req);
+/* registry (svc_employee.c) */
+void svc_employee_add(srv_req_t *req);
+void svc_employee_show(srv_req_t *req);
+void svc_employee_edit(srv_req_t *req);
+void svc_employee_list(srv_req_t *req);
+void svc_employee_search(srv_req_t *req);
+void svc_employee_history_add(srv_req_t *req);
+void svc_employee_history_list(srv_req_t *req);
+void svc_my_profile(srv_req_t *req);
 
 #endif

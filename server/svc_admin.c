@@ -87,6 +87,8 @@ static const struct {
     {"users_nip_key", "nip", "nip_taken"},
     {"offices_code_key", "code", "office_code_taken"},
     {"offices_path_key", "code", "office_code_taken"},
+    /* registry (svc_employee.c) */
+    {"employees_nip_key", "nip", "nip_taken"},
 };
 
 void svc_fail_db(srv_req_t *req, const db_result_t *r) {

@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
+#include "kdf.h"
 #include "sp_frame.h"
 
 const char *harness_env(const char *name) {
@@ -88,6 +91,121 @@ int sync_ping(const daemon_t *d) {
   if (resp) spc_response_free(resp);
   spc_sync_close(s);
   return rc;
+}
+
+/* ---- accounts and signing in ---- */
+
+bool harness_create_user_with(const harness_user_t *u) {
+  char hash[KDF_ENCODED_MAX];
+  kdf_params_t params = kdf_default_params;
+  if (u->log2_n) params.log2_n = u->log2_n;
+  if (kdf_hash(u->password, &params, hash) != 0) {
+    fprintf(stderr, "harness_create_user: kdf_hash failed\n");
+    return false;
+  }
+  PGconn *pg = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
+  if (PQstatus(pg) != CONNECTION_OK) {
+    fprintf(stderr, "harness_create_user: %s", PQerrorMessage(pg));
+    PQfinish(pg);
+    return false;
+  }
+  char role[16], name[300];
+  snprintf(role, sizeof(role), "%d", u->role);
+  snprintf(name, sizeof(name), "Test %s", u->username);
+  const char *v[] = {u->username, u->full_name ? u->full_name : name, role,
+                     u->office_code ? u->office_code : "ID", hash};
+  PGresult *r = PQexecParams(pg,
+                             "INSERT INTO users (username, full_name, role, office_id, password_hash)"
+                             " SELECT $1, $2, $3::smallint, id, $5 FROM offices WHERE code = $4"
+                             " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,"
+                             " full_name = excluded.full_name, role = excluded.role,"
+                             " office_id = excluded.office_id, disabled = false",
+                             5, NULL, v, NULL, NULL, 0);
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK && atoi(PQcmdTuples(r)) == 1;
+  if (!ok)
+    fprintf(stderr, "harness_create_user %s (office %s): %s\n", u->username, v[3],
+            PQresultStatus(r) == PGRES_COMMAND_OK ? "no such office" : PQerrorMessage(pg));
+  PQclear(r);
+  PQfinish(pg);
+  explicit_bzero(hash, sizeof(hash));
+  return ok;
+}
+
+bool harness_create_user(const char *username, const char *password, int role, const char *office_code) {
+  harness_user_t u = {.username = username, .password = password, .role = role, .office_code = office_code};
+  return harness_create_user_with(&u);
+}
+
+static void login_request(Simpeg__V1__Request *req, Simpeg__V1__Login *m, const char *user, const char *pw) {
+  simpeg__v1__login__init(m);
+  m->username = (char *)user;
+  m->password = (char *)pw;
+  req->call_case = SIMPEG__V1__REQUEST__CALL_LOGIN;
+  req->login = m;
+}
+
+/* 0 for a LoginReply; otherwise the code, after a message. */
+static int login_outcome(const char *user, int rc, const Simpeg__V1__Response *resp, const spc_error_t *err) {
+  if (rc == 0 && resp && resp->result_case == SIMPEG__V1__RESPONSE__RESULT_LOGIN) return 0;
+  if (rc == 0) rc = SPC_EPROTO;
+  const Simpeg__V1__Error *e = resp ? resp->error : NULL;
+  fprintf(stderr, "login as %s failed: %s %s%s%s\n", user, spc_code_name(rc), e ? spc_server_code_name(e->code) : "",
+          e ? " " : "", e && e->reason ? e->reason : (err ? err->detail : ""));
+  return rc;
+}
+
+int sync_login(spc_sync_t *s, const char *username, const char *password) {
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  Simpeg__V1__Login m;
+  login_request(&req, &m, username, password);
+  Simpeg__V1__Response *resp = NULL;
+  spc_error_t err;
+  int rc = spc_sync_call(s, &req, &resp, &err);
+  rc = login_outcome(username, rc, resp, &err);
+  if (resp) spc_response_free(resp); /* the token is not needed: the connection is signed in */
+  return rc;
+}
+
+spc_sync_t *sync_open_as(const daemon_t *d, const char *username, const char *password) {
+  spc_options_t o;
+  client_options(&o, d);
+  spc_error_t err;
+  spc_sync_t *s = spc_sync_open(&o, &err);
+  if (!s) {
+    fprintf(stderr, "connect to %s failed: %s %s\n", d->addr, spc_code_name(err.code), err.detail);
+    return NULL;
+  }
+  if (sync_login(s, username, password) != 0) {
+    spc_sync_close(s);
+    return NULL;
+  }
+  return s;
+}
+
+typedef struct async_login {
+  const char *user;
+  bool done;
+  int rc;
+} async_login_t;
+
+static void on_async_login(spc_client_t *c, int status, Simpeg__V1__Response *resp, const spc_error_t *err,
+                           void *ud) {
+  (void)c;
+  async_login_t *l = ud;
+  l->rc = login_outcome(l->user, status, resp, err);
+  l->done = true;
+  if (resp) spc_response_free(resp);
+}
+
+int client_login(spc_client_t *c, const char *username, const char *password) {
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  Simpeg__V1__Login m;
+  login_request(&req, &m, username, password);
+  async_login_t l = {.user = username};
+  int rc = spc_client_call(c, &req, on_async_login, &l, NULL);
+  if (rc != 0) return login_outcome(username, rc, NULL, NULL);
+  while (!l.done) uv_run(spc_client_loop(c), UV_RUN_ONCE);
+  return l.rc;
 }
 
 bool daemon_start(daemon_t *d, const char *extra_ini) { return daemon_start_with_cert(d, extra_ini, NULL, NULL); }

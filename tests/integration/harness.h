@@ -59,6 +59,39 @@ void client_options(spc_options_t *o, const daemon_t *d);
 /* One synchronous ping; 0 on success. */
 int sync_ping(const daemon_t *d);
 
+/* ---- accounts and signing in ----
+ *
+ * Status and everything else beyond Hello, Ping, Login and Authenticate
+ * needs a signed-in user. Accounts are written straight into the database
+ * (SIMPEG_TEST_CONNINFO, shared by every daemon of a run), as
+ * `simpegd bootstrap-admin` would, so a test needs no administrator first. */
+typedef struct harness_user {
+  const char *username;    /* lower case */
+  const char *password;
+  int role;                /* a Simpeg__V1__Role value */
+  const char *office_code; /* NULL: the root, "ID" */
+  const char *full_name;   /* NULL: "Test <username>" */
+  unsigned log2_n;         /* scrypt N = 2^log2_n (r 8, p 1); 0: the daemon's default (~180 ms) */
+} harness_user_t;
+
+/* Creates the account, or, when the name exists (an earlier run against the
+ * same database), gives it this password, role, office and name and enables
+ * it. false (with a message on stderr) on failure, e.g. no such office. */
+bool harness_create_user_with(const harness_user_t *u);
+/* The same with the daemon's default scrypt parameters and the name
+ * "Test <username>"; office_code NULL: the root. */
+bool harness_create_user(const char *username, const char *password, int role, const char *office_code);
+
+/* Login on an open connection: 0 when signed in; otherwise the SPC_E* code
+ * (SPC_ESERVER when the server refused), with a message on stderr. */
+int sync_login(spc_sync_t *s, const char *username, const char *password);
+/* Connects to `d` and signs in; NULL (with a message) on failure. */
+spc_sync_t *sync_open_as(const daemon_t *d, const char *username, const char *password);
+/* Login through an asynchronous client, running its loop until the answer
+ * (nothing else should be pending on that loop's other clients that must not
+ * run meanwhile). 0 when signed in, as sync_login otherwise. */
+int client_login(spc_client_t *c, const char *username, const char *password);
+
 /* A raw TLS connection over a blocking socket, for clients that break the
  * rules. */
 typedef struct raw_tls {

@@ -31,7 +31,6 @@
 #include <libpq-fe.h>
 
 #include "harness.h"
-#include "kdf.h"
 
 #define ROLE(x) SIMPEG__V1__ROLE__ROLE_##x
 #define KIND(x) SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_##x
@@ -119,6 +118,15 @@ static void set_call(Simpeg__V1__Request *req, int call_case, void *m) {
     case CALL(OFFICE_MOVE): req->office_move = m; break;
     case CALL(AUDIT_LIST): req->audit_list = m; break;
     case CALL(AUDIT_VERIFY): req->audit_verify = m; break;
+    /* registry (svc_employee.c) */
+    case CALL(EMPLOYEE_ADD): req->employee_add = m; break;
+    case CALL(EMPLOYEE_SHOW): req->employee_show = m; break;
+    case CALL(EMPLOYEE_EDIT): req->employee_edit = m; break;
+    case CALL(EMPLOYEE_LIST): req->employee_list = m; break;
+    case CALL(EMPLOYEE_SEARCH): req->employee_search = m; break;
+    case CALL(EMPLOYEE_HISTORY_ADD): req->employee_history_add = m; break;
+    case CALL(EMPLOYEE_HISTORY_LIST): req->employee_history_list = m; break;
+    case CALL(MY_PROFILE): req->my_profile = m; break;
     default: fail_msg("set_call: case %d is not in the test's list", call_case);
   }
 }
@@ -360,12 +368,9 @@ static int setup(void **state) {
   PG = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
   if (PQstatus(PG) != CONNECTION_OK) return -1;
   snprintf(ROOT_USER, sizeof(ROOT_USER), "root-%s", t);
-  char hash[KDF_ENCODED_MAX];
-  if (kdf_hash(ROOT_PW, &kdf_default_params, hash) != 0) return -1;
-  const char *v[] = {ROOT_USER, hash};
-  PQclear(sql("INSERT INTO users (username, full_name, role, office_id, password_hash)"
-              " SELECT $1, 'Root Test', 5, id, $2 FROM offices WHERE code = 'ID'",
-              2, v));
+  if (!harness_create_user_with(&(harness_user_t){.username = ROOT_USER, .password = ROOT_PW,
+                                                  .role = ROLE(SYSTEM_ADMIN), .full_name = "Root Test"}))
+    return -1;
   ROOT = login(ROOT_USER, ROOT_PW);
 
   office_add_ok(ROOT, oc("12"), "Provinsi Sumatera Utara", KIND(PROVINCE), "ID");
@@ -418,7 +423,7 @@ static const struct {
 } matrix[] = {
     {CALL(HELLO), "Hello", PUBLIC},
     {CALL(PING), "Ping", PUBLIC},
-    {CALL(STATUS), "Status", PUBLIC},
+    {CALL(STATUS), "Status", SIGNED},
     {CALL(LOGIN), "Login", PUBLIC},
     {CALL(AUTHENTICATE), "Authenticate", PUBLIC},
     {CALL(LOGOUT), "Logout", SIGNED},
@@ -436,6 +441,15 @@ static const struct {
     {CALL(OFFICE_MOVE), "OfficeMove", B(RADM) | B(SADM)},
     {CALL(AUDIT_LIST), "AuditList", B(RADM) | B(SADM) | B(AUD)},
     {CALL(AUDIT_VERIFY), "AuditVerify", B(SADM) | B(AUD)},
+    /* registry (svc_employee.c) */
+    {CALL(EMPLOYEE_ADD), "EmployeeAdd", B(HR) | B(RADM) | B(SADM)},
+    {CALL(EMPLOYEE_SHOW), "EmployeeShow", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
+    {CALL(EMPLOYEE_EDIT), "EmployeeEdit", B(HR) | B(RADM) | B(SADM)},
+    {CALL(EMPLOYEE_LIST), "EmployeeList", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
+    {CALL(EMPLOYEE_SEARCH), "EmployeeSearch", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
+    {CALL(EMPLOYEE_HISTORY_ADD), "EmployeeHistoryAdd", B(HR) | B(RADM) | B(SADM)},
+    {CALL(EMPLOYEE_HISTORY_LIST), "EmployeeHistoryList", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
+    {CALL(MY_PROFILE), "MyProfile", SIGNED},
 };
 
 /* A harmless request of each method; returns the response. */
@@ -492,6 +506,42 @@ static Simpeg__V1__Response *matrix_call(spc_sync_t *s, int call_case) {
     }
     case CALL(AUDIT_LIST): return audit_list(s, NULL, NULL, NULL, 0, 1);
     case CALL(AUDIT_VERIFY): return audit_verify(s);
+    /* registry (svc_employee.c): empty or unknown NIPs, refused or not found */
+    case CALL(EMPLOYEE_ADD): {
+      Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT; /* no employee: invalid */
+      return rpc(s, call_case, &m);
+    }
+    case CALL(EMPLOYEE_SHOW): {
+      Simpeg__V1__EmployeeShow m = SIMPEG__V1__EMPLOYEE_SHOW__INIT;
+      m.nip = "199001012015011999";
+      return rpc(s, call_case, &m);
+    }
+    case CALL(EMPLOYEE_EDIT): {
+      Simpeg__V1__EmployeeEdit m = SIMPEG__V1__EMPLOYEE_EDIT__INIT; /* no employee: invalid */
+      return rpc(s, call_case, &m);
+    }
+    case CALL(EMPLOYEE_LIST): {
+      Simpeg__V1__EmployeeList m = SIMPEG__V1__EMPLOYEE_LIST__INIT;
+      m.limit = 1;
+      return rpc(s, call_case, &m);
+    }
+    case CALL(EMPLOYEE_SEARCH): {
+      Simpeg__V1__EmployeeSearch m = SIMPEG__V1__EMPLOYEE_SEARCH__INIT; /* empty query: invalid */
+      return rpc(s, call_case, &m);
+    }
+    case CALL(EMPLOYEE_HISTORY_ADD): {
+      Simpeg__V1__EmployeeHistoryAdd m = SIMPEG__V1__EMPLOYEE_HISTORY_ADD__INIT; /* empty: invalid */
+      return rpc(s, call_case, &m);
+    }
+    case CALL(EMPLOYEE_HISTORY_LIST): {
+      Simpeg__V1__EmployeeHistoryList m = SIMPEG__V1__EMPLOYEE_HISTORY_LIST__INIT;
+      m.nip = "199001012015011999";
+      return rpc(s, call_case, &m);
+    }
+    case CALL(MY_PROFILE): {
+      Simpeg__V1__MyProfile m = SIMPEG__V1__MY_PROFILE__INIT;
+      return rpc(s, call_case, &m);
+    }
     default: fail_msg("no harmless call for case %d", call_case);
   }
   return NULL;

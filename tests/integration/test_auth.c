@@ -81,14 +81,11 @@ static const char *add_user(const char *prefix, const char *office, int role, co
   static int next;
   char *name = names[next++ % 32];
   snprintf(name, 64, "%s-%d", prefix, (int)getpid());
-  char hash[KDF_ENCODED_MAX], r[4];
-  assert_int_equal(kdf_hash(password, params, hash), 0);
-  snprintf(r, sizeof(r), "%d", role);
-  const char *v[] = {name, office, r, hash};
-  sql_do("INSERT INTO users (username, full_name, role, office_id, password_hash)"
-         " SELECT $1, 'Test ' || $1, $3::smallint, id, $4 FROM offices WHERE code = $2"
-         " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, disabled = false",
-         4, v);
+  /* Every test here uses r 8, p 1; only N varies. */
+  assert_int_equal(params->r, 8);
+  assert_int_equal(params->p, 1);
+  assert_true(harness_create_user_with(&(harness_user_t){
+      .username = name, .password = password, .role = role, .office_code = office, .log2_n = params->log2_n}));
   return name;
 }
 

@@ -23,7 +23,6 @@
 #include <libpq-fe.h>
 
 #include "harness.h"
-#include "kdf.h"
 
 static daemon_t D;
 static PGconn *pg;
@@ -152,17 +151,9 @@ static int group_setup(void **state) {
   pg = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
   if (PQstatus(pg) != CONNECTION_OK) return -1;
   snprintf(user, sizeof(user), "cli-%d", (int)getpid());
-  char hash[KDF_ENCODED_MAX];
-  if (kdf_hash(pw1, &(kdf_params_t){10, 8, 1}, hash) != 0) return -1;
-  const char *v[] = {user, hash};
-  PGresult *res = PQexecParams(pg,
-                               "INSERT INTO users (username, full_name, role, office_id, password_hash)"
-                               " SELECT $1, 'Siti Rahayu', 1, id, $2 FROM offices WHERE code = 'ID'"
-                               " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,"
-                               " disabled = false",
-                               2, NULL, v, NULL, NULL, 0);
-  bool ok = PQresultStatus(res) == PGRES_COMMAND_OK && atoi(PQcmdTuples(res)) == 1;
-  PQclear(res);
+  bool ok = harness_create_user_with(&(harness_user_t){.username = user, .password = pw1,
+                                                       .role = SIMPEG__V1__ROLE__ROLE_EMPLOYEE,
+                                                       .full_name = "Siti Rahayu", .log2_n = 10});
   PQclear(PQexec(pg, "DELETE FROM auth_throttle WHERE key = 'addr:127.0.0.1'"));
   if (!ok) return -1;
 
@@ -202,6 +193,11 @@ static void login_whoami_passwd_logout(void **state) {
   expect(&r, 4);
   assert_contains(r.err, "not signed in");
   assert_contains(r.err, "simpeg login");
+  /* status needs a signed-in user too (issue #3). */
+  run_cli(&r, NULL, "status", NULL);
+  expect(&r, 4);
+  assert_contains(r.err, "not signed in");
+  assert_string_equal(r.out, "");
 
   run_cli(&r, "not-the-password\n", "login", user, "--password-stdin", NULL);
   expect(&r, 4);
@@ -249,9 +245,17 @@ static void login_whoami_passwd_logout(void **state) {
   assert_contains(r.out, "\"session_expires_at\":\"");
   assert_no_secret(&r, token1);
 
-  /* ping and status need no session and keep working with one. */
+  /* ping needs no session and keeps working with one; status uses it. */
   run_cli(&r, NULL, "ping", NULL);
   expect(&r, 0);
+  run_cli(&r, NULL, "status", NULL);
+  expect(&r, 0);
+  assert_contains(r.out, "Schema version");
+  assert_no_secret(&r, token1);
+  run_cli(&r, NULL, "status", "--output", "json", NULL);
+  expect(&r, 0);
+  assert_contains(r.out, "\"database\":{\"ok\":true");
+  assert_no_secret(&r, token1);
 
   /* passwd: a wrong current password changes nothing ... */
   run_cli(&r, "Salah-Sekali-12345\nKata-Sandi-Baru-2027\n", "passwd", "--password-stdin", NULL);

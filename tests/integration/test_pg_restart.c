@@ -4,7 +4,18 @@
  * database is stopped and started again. During the gap every request must
  * still be answered promptly (status says the database is down: a clean
  * failure, never a hang); afterwards the pool reconnects and the database
- * path works again; and the daemon's memory must not grow across the cycle. */
+ * path works again; and the daemon's memory must not grow across the cycle.
+ *
+ * Status needs a signed-in user, and signing in (Login, Authenticate) needs
+ * the database: the load client signs in once, before PostgreSQL stops, and
+ * keeps its connection. Its cached session stays usable without the
+ * database until its re-check is due (auth.session_recheck_s); the load
+ * daemon sets that to an hour so every Status in the gap is a StatusReply.
+ * A second daemon re-checks on every request (session_recheck_s = 0) and
+ * shows what a due re-check does in an outage: the request fails
+ * UNAVAILABLE database_unavailable (or DEADLINE_EXCEEDED database_timeout)
+ * and the session is kept, so Status works again once the database is back
+ * (docs/internals/auth.md). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,6 +66,20 @@ static void issue(load_t *l) {
   }
 }
 
+/* One Status on a signed-in sync connection; the caller frees the answer. */
+static Simpeg__V1__Response *sync_status(spc_sync_t *s) {
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  Simpeg__V1__StatusRequest st = SIMPEG__V1__STATUS_REQUEST__INIT;
+  req.call_case = SIMPEG__V1__REQUEST__CALL_STATUS;
+  req.status = &st;
+  Simpeg__V1__Response *resp = NULL;
+  spc_error_t err;
+  int rc = spc_sync_call(s, &req, &resp, &err);
+  if (rc != 0 && rc != SPC_ESERVER) fail_msg("status failed: %s %s", spc_code_name(rc), err.detail);
+  assert_non_null(resp);
+  return resp;
+}
+
 /* Runs load until `n` more answers arrived. */
 static void run_answers(load_t *l, long n) {
   long until = l->answered + n;
@@ -90,8 +115,14 @@ static void pg_action_under_load(load_t *l, const char *action) {
 static void postgres_restart_under_load_fails_cleanly_then_recovers_without_growth(void **state) {
   harness_require_env(true);
   alarm(600);
-  daemon_t d;
-  assert_true(daemon_start(&d, NULL));
+  /* The clients all come from 127.0.0.1, where other tests fail logins. */
+  daemon_t d, d2;
+  assert_true(daemon_start(&d, "[auth]\nsession_recheck_s = 3600\nthrottle_addr_failures = 100000\n"));
+  assert_true(daemon_start(&d2, "[auth]\nsession_recheck_s = 0\nthrottle_addr_failures = 100000\n"));
+  char user[64];
+  const char *pw = "pg-restart-test-password";
+  snprintf(user, sizeof(user), "pgrestart-%d", (int)getpid());
+  assert_true(harness_create_user(user, pw, SIMPEG__V1__ROLE__ROLE_EMPLOYEE, NULL));
 
   load_t l = {.target_in_flight = 32};
   uv_loop_init(&l.loop);
@@ -101,7 +132,10 @@ static void postgres_restart_under_load_fails_cleanly_then_recovers_without_grow
   spc_error_t err;
   l.client = spc_client_new(&l.loop, &o, &err);
   assert_non_null(l.client);
+  assert_int_equal(client_login(l.client, user, pw), 0); /* once, while the database is up */
   issue(&l);
+  spc_sync_t *rechecked = sync_open_as(&d2, user, pw);
+  assert_non_null(rechecked);
 
   run_answers(&l, 20000); /* warm up: pool, buffers, allocator */
   long rss_before = daemon_rss_kib(&d);
@@ -111,13 +145,41 @@ static void postgres_restart_under_load_fails_cleanly_then_recovers_without_grow
   long down_before = l.db_down;
   run_answers(&l, 500); /* while the database is away */
   assert_true(l.db_down > down_before);
-  assert_int_equal(l.call_errors, 0); /* status answers even without a database */
+  /* Status answers even without a database (the session is not due for
+   * its re-check). */
+  assert_int_equal(l.call_errors, 0);
+  /* A session due for its re-check: the request fails, the session stays. */
+  for (int i = 0; i < 3; i++) {
+    Simpeg__V1__Response *r = sync_status(rechecked);
+    assert_non_null(r->error);
+    if (!((r->error->code == SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE &&
+           strcmp(r->error->reason, "database_unavailable") == 0) ||
+          (r->error->code == SIMPEG__V1__ERROR_CODE__ERROR_CODE_DEADLINE_EXCEEDED &&
+           strcmp(r->error->reason, "database_timeout") == 0)))
+      fail_msg("status with a due re-check in the outage: code %d reason '%s'", (int)r->error->code,
+               r->error->reason);
+    spc_response_free(r);
+  }
 
   pg_action_under_load(&l, "start");
   /* The pool reconnects with back-off; keep going until it is back. */
   long ok_before = l.db_ok;
   for (int i = 0; i < 600 && l.db_ok == ok_before; i++) run_answers(&l, 32);
   assert_true(l.db_ok > ok_before);
+  /* The re-checked connection is still signed in once d2's pool is back. */
+  bool back = false;
+  for (int i = 0; i < 300 && !back; i++) {
+    Simpeg__V1__Response *r = sync_status(rechecked);
+    if (r->error && r->error->code == SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED)
+      fail_msg("the session was dropped: reason '%s'", r->error->reason);
+    back = (!r->error || r->error->code == SIMPEG__V1__ERROR_CODE__ERROR_CODE_OK) &&
+           r->result_case == SIMPEG__V1__RESPONSE__RESULT_STATUS && r->status->database_ok;
+    spc_response_free(r);
+    if (!back) spc_sync_sleep(rechecked, 100);
+  }
+  assert_true(back);
+  spc_sync_close(rechecked);
+  assert_int_equal(daemon_stop(&d2), 0);
 
   run_answers(&l, 20000);
   long rss_after = daemon_rss_kib(&d);

@@ -19,11 +19,19 @@
 #include "sp_frame.h"
 
 static daemon_t D;
+/* Status needs a signed-in user (any role); this one is an employee. */
+static char USER[64];
+static const char *USER_PW = "protocol-test-password";
 
 static int group_setup(void **state) {
   harness_require_env(false);
   alarm(600); /* a hung test fails instead of hanging CI */
-  return daemon_start(&D, "[server]\nidle_timeout_ms = 2000\nmax_in_flight = 64\n") ? 0 : -1;
+  /* Every client comes from 127.0.0.1, where other tests fail logins. */
+  if (!daemon_start(&D, "[server]\nidle_timeout_ms = 2000\nmax_in_flight = 64\n"
+                        "[auth]\nthrottle_addr_failures = 100000\n"))
+    return -1;
+  snprintf(USER, sizeof(USER), "protocol-%d", (int)getpid()); /* after daemon_start: it migrates */
+  return harness_create_user(USER, USER_PW, SIMPEG__V1__ROLE__ROLE_EMPLOYEE, NULL) ? 0 : -1;
 }
 
 static int group_teardown(void **state) {
@@ -77,7 +85,16 @@ static void status_reports_database_schema_and_pool(void **state) {
   req.call_case = SIMPEG__V1__REQUEST__CALL_STATUS;
   req.status = &st;
   int rc;
+  /* Anonymous: refused before the handler runs. */
   Simpeg__V1__Response *resp = sync_call(s, &req, &rc);
+  assert_int_equal(rc, SPC_ESERVER);
+  assert_int_equal(resp->error->code, SIMPEG__V1__ERROR_CODE__ERROR_CODE_UNAUTHENTICATED);
+  assert_string_equal(resp->error->reason, "login_required");
+  assert_int_equal(resp->result_case, SIMPEG__V1__RESPONSE__RESULT__NOT_SET);
+  spc_response_free(resp);
+  /* Signed in (any role): the whole report. */
+  assert_int_equal(sync_login(s, USER, USER_PW), 0);
+  resp = sync_call(s, &req, &rc);
   assert_int_equal(rc, 0);
   assert_int_equal(resp->result_case, SIMPEG__V1__RESPONSE__RESULT_STATUS);
   Simpeg__V1__StatusReply *r = resp->status;
@@ -234,11 +251,16 @@ static void disconnect_mid_request_does_not_disturb_others(void **state) {
     req.call_case = SIMPEG__V1__REQUEST__CALL_HELLO;
     req.hello = &h;
     assert_true(raw_tls_send_request(&r, &req));
-    Simpeg__V1__StatusRequest st = SIMPEG__V1__STATUS_REQUEST__INIT;
+    /* A database request, then gone. Authenticate with a well-formed token
+     * nobody was given: the daemon looks its hash up in PostgreSQL (Status
+     * would be refused at once on an anonymous connection, and a Login
+     * with a wrong password would leave throttle and audit rows). */
+    Simpeg__V1__Authenticate au = SIMPEG__V1__AUTHENTICATE__INIT;
+    au.token = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; /* 43 characters: 32 zero bytes */
     req.id = 2;
-    req.call_case = SIMPEG__V1__REQUEST__CALL_STATUS;
-    req.status = &st;
-    assert_true(raw_tls_send_request(&r, &req)); /* a database request, then gone */
+    req.call_case = SIMPEG__V1__REQUEST__CALL_AUTHENTICATE;
+    req.authenticate = &au;
+    assert_true(raw_tls_send_request(&r, &req));
     raw_tls_close(&r);
   }
   assert_int_equal(sync_ping(&D), 0);

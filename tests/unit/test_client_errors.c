@@ -84,6 +84,42 @@ static void server_error_words_code_reason_and_violations(void **state) {
   free(text);
 }
 
+/* What svc_employee.c sends for a record whose NIP and NIK disagree with
+ * its birth date and sex. */
+static void registry_violations_worded(void **state) {
+  (void)state;
+  Simpeg__V1__FieldViolation v1 = SIMPEG__V1__FIELD_VIOLATION__INIT, v2 = SIMPEG__V1__FIELD_VIOLATION__INIT,
+                             v3 = SIMPEG__V1__FIELD_VIOLATION__INIT, v4 = SIMPEG__V1__FIELD_VIOLATION__INIT;
+  v1.field = "nip";
+  v1.reason = "nip_birth_date_mismatch";
+  v2.field = "nip";
+  v2.reason = "nip_sex_mismatch";
+  v3.field = "nik";
+  v3.reason = "nik_mismatch";
+  v4.field = "tmt_cpns";
+  v4.reason = "nip_tmt_mismatch";
+  Simpeg__V1__FieldViolation *vs[] = {&v1, &v2, &v3, &v4};
+  Simpeg__V1__Error se = SIMPEG__V1__ERROR__INIT;
+  se.code = SIMPEG__V1__ERROR_CODE__ERROR_CODE_INVALID_ARGUMENT;
+  se.reason = "invalid_field";
+  se.violations = vs;
+  se.n_violations = 4;
+  spc_error_t e = make(SPC_ESERVER, "");
+  e.server = &se;
+  char *text = spc_error_text(&e);
+  assert_string_equal(text, "The request was rejected because some values are not valid.\n"
+                            "  - NIP: does not match the date of birth in the NIP\n"
+                            "  - NIP: does not match the sex in the NIP (digit 15: 1 male, 2 female)\n"
+                            "  - NIK: does not match the date of birth or sex in the NIK\n"
+                            "  - TMT CPNS: does not match the TMT in the NIP (digits 9-14)");
+  free(text);
+  Simpeg__V1__Error nf = SIMPEG__V1__ERROR__INIT;
+  nf.code = SIMPEG__V1__ERROR_CODE__ERROR_CODE_NOT_FOUND;
+  nf.reason = "no_employee_record";
+  e.server = &nf;
+  assert_text_contains(&e, "not linked to an employee record");
+}
+
 static void server_reason_overrides_the_code_wording(void **state) {
   (void)state;
   Simpeg__V1__Error se = SIMPEG__V1__ERROR__INIT;
@@ -135,6 +171,7 @@ int main(void) {
       cmocka_unit_test(refused_connection_is_worded_with_a_hint),
       cmocka_unit_test(unknown_host_and_time_outs),
       cmocka_unit_test(server_error_words_code_reason_and_violations),
+      cmocka_unit_test(registry_violations_worded),
       cmocka_unit_test(server_reason_overrides_the_code_wording),
       cmocka_unit_test(every_code_has_a_name_and_text),
       cmocka_unit_test(exit_codes_follow_the_documented_classes),

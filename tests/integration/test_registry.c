@@ -1,0 +1,811 @@
+/* Integration tests of the employee registry (issue #4): identifier rules
+ * (NIP, NI PPPK, NIK), every violation at once, optimistic concurrency,
+ * office scope on every read and write, keyset pagination under inserts,
+ * the salary table, retirement dates, the SKP predicate matrix, name
+ * search, NIK visibility and the derived current values. Each test is
+ * named after the rule it checks.
+ *
+ * Each run builds its own offices under the root (codes carry a per-run
+ * tag) and its own NIPs (a per-run TMT and sequence base), so the test can
+ * run again against the same database:
+ *
+ *   ID
+ *   ├── <T>-12 ── <T>-12.75 (Kota Binjai) ── <T>-12.75.BKPSDM ── units P, S
+ *   └── <T>-16 ── <T>-16.71 (Kota Palembang)                              */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "harness.h"
+
+#define ROLE(x) SIMPEG__V1__ROLE__ROLE_##x
+#define KIND(x) SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_##x
+#define ERR(x) SIMPEG__V1__ERROR_CODE__ERROR_CODE_##x
+#define CALL(x) SIMPEG__V1__REQUEST__CALL_##x
+#define RES(x) SIMPEG__V1__RESPONSE__RESULT_##x
+#define ETYPE(x) SIMPEG__V1__EMPLOYMENT_TYPE__EMPLOYMENT_TYPE_##x
+#define PKIND(x) SIMPEG__V1__POSITION_KIND__POSITION_KIND_##x
+#define MALE SIMPEG__V1__SEX__SEX_MALE
+#define FEMALE SIMPEG__V1__SEX__SEX_FEMALE
+
+static daemon_t D;
+static PGconn *PG;
+static char T[8], t[8];
+static int RUN_TMT_YEAR, RUN_TMT_MONTH, RUN_PPPK_YEAR, SEQ;
+
+static char **strings;
+static size_t nstrings;
+static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *fmt(const char *f, ...) {
+  va_list ap;
+  va_start(ap, f);
+  char *s = NULL;
+  if (vasprintf(&s, f, ap) < 0) abort();
+  va_end(ap);
+  strings = realloc(strings, (nstrings + 1) * sizeof(*strings));
+  strings[nstrings++] = s;
+  return s;
+}
+static const char *oc(const char *suffix) { return fmt("%s-%s", T, suffix); }
+static const char *un(const char *prefix) { return fmt("%s-%s", prefix, t); }
+
+/* A fresh NIP of this run: birth "YYYYMMDD", the run's TMT, sex, next sequence. */
+static const char *nip_pns(const char *birth, int sex) {
+  return fmt("%s%04d%02d%d%03d", birth, RUN_TMT_YEAR, RUN_TMT_MONTH, sex, ++SEQ);
+}
+static const char *nip_pppk(const char *birth, int sex) {
+  return fmt("%s%04d21%d%03d", birth, RUN_PPPK_YEAR, sex, ++SEQ);
+}
+/* "YYYYMMDD" -> "YYYY-MM-DD" */
+static const char *iso(const char *d8) { return fmt("%.4s-%.2s-%.2s", d8, d8 + 4, d8 + 6); }
+/* NIK of Kota Binjai (12 75 01): day + 40 for women. */
+static const char *nik_for(const char *d8, int sex) {
+  return fmt("127501%02d%.2s%.2s%04d", atoi(fmt("%.2s", d8 + 6)) + (sex == FEMALE ? 40 : 0), d8 + 4, d8 + 2, SEQ % 10000);
+}
+
+static PGresult *sql(const char *q, int n, const char *const *v) {
+  PGresult *r = PQexecParams(PG, q, n, NULL, v, NULL, NULL, 0);
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("SQL failed: %s\n%s", PQerrorMessage(PG), q);
+  return r;
+}
+static const char *sql_text(const char *q, int n, const char *const *v) {
+  PGresult *r = sql(q, n, v);
+  const char *s = fmt("%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+  PQclear(r);
+  return s;
+}
+static long long sql_int(const char *q, int n, const char *const *v) { return atoll(sql_text(q, n, v)); }
+
+static void set_call(Simpeg__V1__Request *req, int call_case, void *m) {
+  req->call_case = call_case;
+  switch (call_case) {
+    case CALL(OFFICE_ADD): req->office_add = m; break;
+    case CALL(EMPLOYEE_ADD): req->employee_add = m; break;
+    case CALL(EMPLOYEE_SHOW): req->employee_show = m; break;
+    case CALL(EMPLOYEE_EDIT): req->employee_edit = m; break;
+    case CALL(EMPLOYEE_LIST): req->employee_list = m; break;
+    case CALL(EMPLOYEE_SEARCH): req->employee_search = m; break;
+    case CALL(EMPLOYEE_HISTORY_ADD): req->employee_history_add = m; break;
+    case CALL(EMPLOYEE_HISTORY_LIST): req->employee_history_list = m; break;
+    case CALL(MY_PROFILE): req->my_profile = m; break;
+    default: fail_msg("set_call: case %d is not in the test's list", call_case);
+  }
+}
+
+static Simpeg__V1__Response *rpc(spc_sync_t *s, int call_case, void *m) {
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  set_call(&req, call_case, m);
+  Simpeg__V1__Response *resp = NULL;
+  spc_error_t err;
+  int rc = spc_sync_call(s, &req, &resp, &err);
+  if (rc != 0 && rc != SPC_ESERVER) fail_msg("call %d failed: %s %s", call_case, spc_code_name(rc), err.detail);
+  assert_non_null(resp);
+  return resp;
+}
+
+static void expect_ok(const Simpeg__V1__Response *r, int result_case) {
+  if (r->error && r->error->code != ERR(OK))
+    fail_msg("expected success, got code %d reason '%s' (%s)%s%s/%s", r->error->code, r->error->reason,
+             r->error->message, r->error->n_violations ? " field " : "",
+             r->error->n_violations ? r->error->violations[0]->field : "",
+             r->error->n_violations ? r->error->violations[0]->reason : "");
+  assert_int_equal(r->result_case, result_case);
+}
+
+static void expect_err(const Simpeg__V1__Response *r, int code, const char *reason) {
+  if (!r->error || (int)r->error->code != code || (reason && strcmp(r->error->reason, reason) != 0))
+    fail_msg("expected code %d reason '%s', got code %d reason '%s'", code, reason ? reason : "*",
+             r->error ? (int)r->error->code : 0, r->error ? r->error->reason : "");
+}
+
+static bool has_violation(const Simpeg__V1__Response *r, const char *field, const char *why) {
+  if (!r->error) return false;
+  for (size_t i = 0; i < r->error->n_violations; i++)
+    if (strcmp(r->error->violations[i]->field, field) == 0 && strcmp(r->error->violations[i]->reason, why) == 0)
+      return true;
+  return false;
+}
+
+static void expect_violation(const Simpeg__V1__Response *r, const char *field, const char *why) {
+  expect_err(r, ERR(INVALID_ARGUMENT), NULL);
+  if (!has_violation(r, field, why)) {
+    char got[512] = "";
+    for (size_t i = 0; i < r->error->n_violations; i++)
+      snprintf(got + strlen(got), sizeof(got) - strlen(got), " %s/%s", r->error->violations[i]->field,
+               r->error->violations[i]->reason);
+    fail_msg("expected violation %s/%s, got%s", field, why, got);
+  }
+}
+
+static spc_sync_t *as(const char *user, const char *pw) {
+  spc_sync_t *s = sync_open_as(&D, user, pw);
+  if (!s) fail_msg("cannot sign in as %s", user);
+  return s;
+}
+
+/* ---- calls ---- */
+
+static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
+  Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT;
+  m.code = (char *)code;
+  m.name = (char *)name;
+  m.kind = kind;
+  m.parent_code = (char *)parent;
+  Simpeg__V1__Response *r = rpc(s, CALL(OFFICE_ADD), &m);
+  expect_ok(r, RES(OFFICE_ADD));
+  spc_response_free(r);
+}
+
+/* A valid PNS record in `office` (NIP from the birth date and sex). */
+static Simpeg__V1__Employee emp(const char *nip, const char *name, const char *birth_iso, int sex, const char *office) {
+  Simpeg__V1__Employee e = SIMPEG__V1__EMPLOYEE__INIT;
+  e.nip = (char *)nip;
+  e.employment_type = ETYPE(PNS);
+  e.name = (char *)name;
+  e.birth_date = (char *)birth_iso;
+  e.sex = sex;
+  e.religion = "islam";
+  e.marital_status = "kawin";
+  e.office_code = (char *)office;
+  return e;
+}
+
+static Simpeg__V1__Response *employee_add(spc_sync_t *s, Simpeg__V1__Employee *e) {
+  Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT;
+  m.employee = e;
+  return rpc(s, CALL(EMPLOYEE_ADD), &m);
+}
+
+static const char *add_ok(spc_sync_t *s, const char *birth8, int sex, const char *name, const char *office) {
+  const char *nip = nip_pns(birth8, sex);
+  Simpeg__V1__Employee e = emp(nip, name, iso(birth8), sex, office);
+  Simpeg__V1__Response *r = employee_add(s, &e);
+  expect_ok(r, RES(EMPLOYEE_ADD));
+  spc_response_free(r);
+  return nip;
+}
+
+static Simpeg__V1__Response *employee_show(spc_sync_t *s, const char *nip) {
+  Simpeg__V1__EmployeeShow m = SIMPEG__V1__EMPLOYEE_SHOW__INIT;
+  m.nip = (char *)nip;
+  return rpc(s, CALL(EMPLOYEE_SHOW), &m);
+}
+
+static Simpeg__V1__Response *history_add(spc_sync_t *s, const char *nip, Simpeg__V1__HistoryEntry *h) {
+  Simpeg__V1__EmployeeHistoryAdd m = SIMPEG__V1__EMPLOYEE_HISTORY_ADD__INIT;
+  m.nip = (char *)nip;
+  m.entry = h;
+  return rpc(s, CALL(EMPLOYEE_HISTORY_ADD), &m);
+}
+
+static Simpeg__V1__Response *add_rank(spc_sync_t *s, const char *nip, const char *code, const char *tmt, int mkg) {
+  Simpeg__V1__RankEntry x = SIMPEG__V1__RANK_ENTRY__INIT;
+  x.rank_code = (char *)code;
+  x.tmt = (char *)tmt;
+  x.mkg_years = mkg;
+  Simpeg__V1__HistoryEntry h = SIMPEG__V1__HISTORY_ENTRY__INIT;
+  h.decree_number = "800/123/BKPSDM/2024";
+  h.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_RANK;
+  h.rank = &x;
+  return history_add(s, nip, &h);
+}
+
+static void add_position_ok(spc_sync_t *s, const char *nip, int kind, const char *level) {
+  Simpeg__V1__PositionEntry x = SIMPEG__V1__POSITION_ENTRY__INIT;
+  x.name = "Jabatan Uji";
+  x.kind = kind;
+  x.functional_level = (char *)level;
+  x.tmt = "2020-01-01";
+  Simpeg__V1__HistoryEntry h = SIMPEG__V1__HISTORY_ENTRY__INIT;
+  h.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_POSITION;
+  h.position = &x;
+  Simpeg__V1__Response *r = history_add(s, nip, &h);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  spc_response_free(r);
+}
+
+static long long employees_with_nip(const char *nip) {
+  return sql_int("SELECT count(*) FROM employees WHERE nip = $1", 1, (const char *[]){nip});
+}
+
+/* ---- setup ---- */
+
+static spc_sync_t *ROOT, *HR_BJN, *HR_PLG, *SUP_BJN;
+static const char *PW = "registry-test-password";
+
+static int setup(void **state) {
+  (void)state;
+  harness_require_env(false);
+  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  for (int i = 0; i < 5; i++) {
+    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
+    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
+  }
+  RUN_TMT_YEAR = 1995 + rand() % 25;
+  RUN_TMT_MONTH = 1 + rand() % 12;
+  RUN_PPPK_YEAR = 2015 + rand() % 10;
+  SEQ = rand() % 500;
+  if (!daemon_start(&D, "[auth]\nthrottle_addr_failures = 100000\n")) return -1;
+  PG = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
+  if (PQstatus(PG) != CONNECTION_OK) return -1;
+  const char *root = un("root");
+  if (!harness_create_user(root, PW, ROLE(SYSTEM_ADMIN), NULL)) return -1;
+  ROOT = sync_open_as(&D, root, PW);
+  if (!ROOT) return -1;
+  office_add_ok(ROOT, oc("12"), "Provinsi Sumatera Utara", KIND(PROVINCE), "ID");
+  office_add_ok(ROOT, oc("12.75"), "Kota Binjai", KIND(CITY), oc("12"));
+  office_add_ok(ROOT, oc("12.75.BKPSDM"), "BKPSDM Kota Binjai", KIND(AGENCY), oc("12.75"));
+  office_add_ok(ROOT, oc("12.75.BKPSDM.P"), "Bidang Pagination", KIND(UNIT), oc("12.75.BKPSDM"));
+  office_add_ok(ROOT, oc("12.75.BKPSDM.S"), "Bidang Search", KIND(UNIT), oc("12.75.BKPSDM"));
+  office_add_ok(ROOT, oc("16"), "Provinsi Sumatera Selatan", KIND(PROVINCE), "ID");
+  office_add_ok(ROOT, oc("16.71"), "Kota Palembang", KIND(CITY), oc("16"));
+  if (!harness_create_user(un("hr-bjn"), PW, ROLE(HR_OFFICER), oc("12.75")) ||
+      !harness_create_user(un("hr-plg"), PW, ROLE(HR_OFFICER), oc("16.71")) ||
+      !harness_create_user(un("sup-bjn"), PW, ROLE(SUPERVISOR), oc("12.75")))
+    return -1;
+  HR_BJN = sync_open_as(&D, un("hr-bjn"), PW);
+  HR_PLG = sync_open_as(&D, un("hr-plg"), PW);
+  SUP_BJN = sync_open_as(&D, un("sup-bjn"), PW);
+  return HR_BJN && HR_PLG && SUP_BJN ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  spc_sync_t *all[] = {ROOT, HR_BJN, HR_PLG, SUP_BJN};
+  for (size_t i = 0; i < 4; i++)
+    if (all[i]) spc_sync_close(all[i]);
+  if (PG) PQfinish(PG);
+  for (size_t i = 0; i < nstrings; i++) free(strings[i]);
+  free(strings);
+  int rc = daemon_stop(&D);
+  if (rc != 0) fprintf(stderr, "simpegd exited with %d; see %s\n", rc, D.log);
+  return rc == 0 ? 0 : -1;
+}
+
+/* ---- identifiers (DOMAIN §1) ---- */
+
+static void nip_and_nik_follow_the_identifier_layouts(void **state) {
+  (void)state;
+  const char *bjn = oc("12.75");
+  struct {
+    const char *what;
+    const char *nip;
+    int type;
+    const char *birth; /* ISO */
+    int sex;
+    const char *nik;   /* NULL: none */
+    const char *tmt;   /* NULL: from the NIP */
+    const char *field; /* NULL: accepted */
+    const char *reason;
+  } cases[] = {
+      {"29 Feb of a leap year", nip_pns("19800229", MALE), ETYPE(PNS), "1980-02-29", MALE, NULL, NULL, NULL, NULL},
+      {"29 Feb of a common year", nip_pns("19810229", MALE), ETYPE(PNS), "1981-02-28", MALE, NULL, NULL, "nip",
+       "invalid_format"},
+      {"TMT month 13", fmt("19800101%04d13%d%03d", RUN_TMT_YEAR, 1, ++SEQ), ETYPE(PNS), "1980-01-01", MALE, NULL, NULL,
+       "nip", "invalid_format"},
+      {"sex digit 3", fmt("19800101%04d%02d3%03d", RUN_TMT_YEAR, RUN_TMT_MONTH, ++SEQ), ETYPE(PNS), "1980-01-01",
+       MALE, NULL, NULL, "nip", "invalid_format"},
+      {"NIP sex differs from the record", nip_pns("19800102", MALE), ETYPE(PNS), "1980-01-02", FEMALE, NULL, NULL,
+       "nip", "nip_sex_mismatch"},
+      {"NIP birth date differs from the record", nip_pns("19800103", MALE), ETYPE(PNS), "1980-01-04", MALE, NULL, NULL,
+       "nip", "nip_birth_date_mismatch"},
+      {"NI PPPK for a PPPK", nip_pppk("19850105", FEMALE), ETYPE(PPPK), "1985-01-05", FEMALE, NULL,
+       fmt("%04d-03-01", RUN_PPPK_YEAR), NULL, NULL},
+      {"NI PPPK for a PNS", nip_pppk("19850106", MALE), ETYPE(PNS), "1985-01-06", MALE, NULL,
+       fmt("%04d-03-01", RUN_PPPK_YEAR), "nip", "pppk_number_for_pns"},
+      {"NIP for a PPPK", nip_pns("19850107", MALE), ETYPE(PPPK), "1985-01-07", MALE, NULL, NULL, "nip", "nip_for_pppk"},
+      {"NIK of a woman: day + 40", nip_pns("19860926", FEMALE), ETYPE(PNS), "1986-09-26", FEMALE,
+       nik_for("19860926", FEMALE), NULL, NULL, NULL},
+      {"NIK of a woman without + 40", nip_pns("19860927", FEMALE), ETYPE(PNS), "1986-09-27", FEMALE,
+       nik_for("19860927", MALE), NULL, "nik", "nik_mismatch"},
+      {"NIK of a man with + 40", nip_pns("19860928", MALE), ETYPE(PNS), "1986-09-28", MALE,
+       nik_for("19860928", FEMALE), NULL, "nik", "nik_mismatch"},
+      {"NIK of another birth date", nip_pns("19860929", MALE), ETYPE(PNS), "1986-09-29", MALE,
+       nik_for("19860930", MALE), NULL, "nik", "nik_mismatch"},
+      {"NIK with 15 digits", nip_pns("19860930", MALE), ETYPE(PNS), "1986-09-30", MALE, "127501300986001", NULL, "nik",
+       "invalid_format"},
+      {"NIK of an unknown province", nip_pns("19861001", MALE), ETYPE(PNS), "1986-10-01", MALE, "9975010110860001",
+       NULL, "nik", "unknown_province"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    Simpeg__V1__Employee e = emp(cases[i].nip, "Pegawai Uji", cases[i].birth, cases[i].sex, bjn);
+    e.employment_type = cases[i].type;
+    if (cases[i].nik) e.nik = (char *)cases[i].nik;
+    if (cases[i].tmt) e.tmt_cpns = (char *)cases[i].tmt;
+    Simpeg__V1__Response *r = employee_add(HR_BJN, &e);
+    if (!cases[i].field) {
+      if (r->error) fail_msg("%s: refused (%s)", cases[i].what, r->error->n_violations ? r->error->violations[0]->reason : r->error->reason);
+      expect_ok(r, RES(EMPLOYEE_ADD));
+      assert_string_equal(r->employee_add->employee->nip, cases[i].nip);
+      assert_int_equal(employees_with_nip(cases[i].nip), 1);
+    } else {
+      if (!has_violation(r, cases[i].field, cases[i].reason)) fprintf(stderr, "case: %s\n", cases[i].what);
+      expect_violation(r, cases[i].field, cases[i].reason);
+      assert_int_equal(employees_with_nip(cases[i].nip), 0);
+    }
+    spc_response_free(r);
+  }
+}
+
+static void all_violations_are_reported_at_once_and_nothing_is_written(void **state) {
+  (void)state;
+  const char *nip = nip_pns("19800210", MALE);
+  long long audit_before = sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1", 1, (const char *[]){nip});
+  Simpeg__V1__Employee e = emp(nip, "", "1980-02-10", FEMALE, oc("12.75"));
+  e.religion = "pastafarian";
+  e.nik = "12750110028";
+  e.marital_status = "rahasia";
+  Simpeg__V1__Response *r = employee_add(HR_BJN, &e);
+  expect_violation(r, "nip", "nip_sex_mismatch");
+  expect_violation(r, "name", "required");
+  expect_violation(r, "religion", "unknown_value");
+  expect_violation(r, "marital_status", "unknown_value");
+  expect_violation(r, "nik", "invalid_format");
+  assert_int_equal(r->error->n_violations, 5);
+  spc_response_free(r);
+  assert_int_equal(employees_with_nip(nip), 0);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1", 1, (const char *[]){nip}),
+                   audit_before);
+}
+
+/* ---- concurrency and scope ---- */
+
+static void edit_with_a_stale_version_is_a_version_conflict(void **state) {
+  (void)state;
+  const char *nip = add_ok(HR_BJN, "19800301", MALE, "Ahmad Fauzi", oc("12.75"));
+  Simpeg__V1__Response *r = employee_show(HR_BJN, nip);
+  expect_ok(r, RES(EMPLOYEE_SHOW));
+  int64_t v1 = r->employee_show->profile->employee->version;
+  spc_response_free(r);
+
+  Simpeg__V1__Employee e = emp(nip, "Ahmad Fauzi", "1980-03-01", MALE, oc("12.75"));
+  e.back_title = "S.Kom.";
+  e.status = SIMPEG__V1__EMPLOYEE_STATUS__EMPLOYEE_STATUS_ON_LEAVE;
+  e.version = v1;
+  Simpeg__V1__EmployeeEdit m = SIMPEG__V1__EMPLOYEE_EDIT__INIT;
+  m.employee = &e;
+  r = rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m);
+  expect_ok(r, RES(EMPLOYEE_EDIT));
+  assert_string_equal(r->employee_edit->employee->back_title, "S.Kom.");
+  assert_true(r->employee_edit->employee->version > v1);
+  spc_response_free(r);
+
+  e.back_title = "S.T.";
+  r = rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m); /* still v1 */
+  expect_err(r, ERR(ABORTED), "version_conflict");
+  spc_response_free(r);
+  assert_string_equal(sql_text("SELECT back_title FROM employees WHERE nip = $1", 1, (const char *[]){nip}), "S.Kom.");
+
+  /* with the current version it goes through; an unspecified status keeps the status */
+  r = employee_show(HR_BJN, nip);
+  expect_ok(r, RES(EMPLOYEE_SHOW));
+  e.version = r->employee_show->profile->employee->version;
+  spc_response_free(r);
+  e.status = SIMPEG__V1__EMPLOYEE_STATUS__EMPLOYEE_STATUS_UNSPECIFIED;
+  r = rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m);
+  expect_ok(r, RES(EMPLOYEE_EDIT));
+  assert_string_equal(r->employee_edit->employee->back_title, "S.T.");
+  assert_int_equal(r->employee_edit->employee->status, SIMPEG__V1__EMPLOYEE_STATUS__EMPLOYEE_STATUS_ON_LEAVE);
+  spc_response_free(r);
+}
+
+static void an_employee_outside_the_callers_subtree_does_not_exist(void **state) {
+  (void)state;
+  const char *nip = add_ok(HR_PLG, "19800401", FEMALE, "Dewi Palembang", oc("16.71"));
+  /* show */
+  Simpeg__V1__Response *r = employee_show(HR_BJN, nip);
+  expect_err(r, ERR(NOT_FOUND), "employee_not_found");
+  spc_response_free(r);
+  /* edit */
+  Simpeg__V1__Employee e = emp(nip, "Dewi Diubah", "1980-04-01", FEMALE, oc("16.71"));
+  e.version = 1;
+  Simpeg__V1__EmployeeEdit em = SIMPEG__V1__EMPLOYEE_EDIT__INIT;
+  em.employee = &e;
+  r = rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &em);
+  expect_err(r, ERR(NOT_FOUND), "employee_not_found");
+  spc_response_free(r);
+  /* history add and list */
+  r = add_rank(HR_BJN, nip, "III/a", "2020-01-01", 0);
+  expect_err(r, ERR(NOT_FOUND), "employee_not_found");
+  spc_response_free(r);
+  Simpeg__V1__EmployeeHistoryList hl = SIMPEG__V1__EMPLOYEE_HISTORY_LIST__INIT;
+  hl.nip = (char *)nip;
+  r = rpc(HR_BJN, CALL(EMPLOYEE_HISTORY_LIST), &hl);
+  expect_err(r, ERR(NOT_FOUND), "employee_not_found");
+  spc_response_free(r);
+  /* list of the other office, and search */
+  Simpeg__V1__EmployeeList l = SIMPEG__V1__EMPLOYEE_LIST__INIT;
+  l.office_code = (char *)oc("16.71");
+  r = rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
+  expect_err(r, ERR(NOT_FOUND), "office_not_found");
+  spc_response_free(r);
+  Simpeg__V1__EmployeeSearch s = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
+  s.query = (char *)nip;
+  r = rpc(HR_BJN, CALL(EMPLOYEE_SEARCH), &s);
+  expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 0);
+  spc_response_free(r);
+  /* add into the other office */
+  Simpeg__V1__Employee n = emp(nip_pns("19800402", MALE), "Budi", "1980-04-02", MALE, oc("16.71"));
+  r = employee_add(HR_BJN, &n);
+  expect_err(r, ERR(NOT_FOUND), "office_not_found");
+  spc_response_free(r);
+  /* and nothing changed */
+  assert_string_equal(sql_text("SELECT name FROM employees WHERE nip = $1", 1, (const char *[]){nip}),
+                      "Dewi Palembang");
+  /* Palembang's own HR officer sees it */
+  r = employee_show(HR_PLG, nip);
+  expect_ok(r, RES(EMPLOYEE_SHOW));
+  spc_response_free(r);
+}
+
+static void list_pages_return_every_row_exactly_once_while_rows_are_inserted(void **state) {
+  (void)state;
+  const char *unit = oc("12.75.BKPSDM.P");
+  enum { N = 7, MAXSEEN = 32 };
+  const char *before[N];
+  for (int i = 0; i < N; i++) before[i] = add_ok(HR_BJN, fmt("197%d0%d15", i, 1 + i % 9), i % 2 ? FEMALE : MALE,
+                                                   fmt("Pegawai Halaman %d", i), unit);
+  const char *seen[MAXSEEN];
+  int nseen = 0, pages = 0;
+  char after[32] = "";
+  do {
+    Simpeg__V1__EmployeeList l = SIMPEG__V1__EMPLOYEE_LIST__INIT;
+    l.office_code = (char *)unit;
+    l.limit = 3;
+    l.after = after;
+    Simpeg__V1__Response *r = rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
+    expect_ok(r, RES(EMPLOYEE_LIST));
+    for (size_t i = 0; i < r->employee_list->n_employees; i++) {
+      assert_true(nseen < MAXSEEN);
+      seen[nseen++] = fmt("%s", r->employee_list->employees[i]->nip);
+    }
+    snprintf(after, sizeof(after), "%s", r->employee_list->next_after);
+    spc_response_free(r);
+    /* Between pages, someone adds employees at both ends of the order. */
+    if (pages++ < 2) {
+      add_ok(HR_BJN, "19600101", MALE, "Sisipan Awal", unit);
+      add_ok(HR_BJN, "19890101", FEMALE, "Sisipan Akhir", unit);
+    }
+  } while (after[0] && pages < 20);
+  for (int i = 0; i < nseen; i++)
+    for (int j = i + 1; j < nseen; j++)
+      if (strcmp(seen[i], seen[j]) == 0) fail_msg("NIP %s listed twice", seen[i]);
+  for (int i = 0; i < N; i++) {
+    bool found = false;
+    for (int j = 0; j < nseen; j++) found |= strcmp(before[i], seen[j]) == 0;
+    if (!found) fail_msg("NIP %s present before the listing was never listed", before[i]);
+  }
+  for (int i = 1; i < nseen; i++) assert_true(strcmp(seen[i - 1], seen[i]) < 0);
+}
+
+/* ---- the rules ---- */
+
+static void salary_is_the_largest_pp_5_2024_step_not_above_mkg_capped(void **state) {
+  (void)state;
+  struct {
+    const char *rank;
+    const char *mkg;
+    const char *amount;
+  } cases[] = {
+      {"III/a", "0", "2785700"}, {"III/a", "1", "2785700"}, {"III/a", "2", "2873500"}, {"IV/e", "40", "6373200"},
+      {"IV/e", "32", "6373200"}, {"II/a", "1", "2218400"},  {"II/a", "0", "2184000"},  {"I/a", "0", "1685700"},
+      {"I/b", "1", "1840800"},   {"II/d", "33", "4125600"}, {"III/d", "17", "4042500"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const char *v[] = {cases[i].rank, cases[i].mkg};
+    const char *got = sql_text("SELECT gaji_pokok($1, $2::int, current_date)", 2, v);
+    if (strcmp(got, cases[i].amount) != 0)
+      fail_msg("%s MKG %s: expected %s, got %s", cases[i].rank, cases[i].mkg, cases[i].amount, got);
+  }
+  /* Before PP 5/2024 there is no table loaded. */
+  assert_string_equal(sql_text("SELECT coalesce(gaji_pokok('III/a', 0, '2023-12-31')::text, 'none')", 0, NULL), "none");
+
+  /* Through the registry: a salary history row and EmployeeShow's summary. */
+  const char *nip = add_ok(HR_BJN, "19900505", MALE, "Gaji Uji", oc("12.75"));
+  Simpeg__V1__SalaryEntry x = SIMPEG__V1__SALARY_ENTRY__INIT;
+  x.rank_code = "III/a";
+  x.mkg_years = 1;
+  x.tmt = "2024-06-01";
+  Simpeg__V1__HistoryEntry h = SIMPEG__V1__HISTORY_ENTRY__INIT;
+  h.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_SALARY;
+  h.salary = &x;
+  Simpeg__V1__Response *r = history_add(HR_BJN, nip, &h);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  assert_int_equal(r->employee_history_add->entry->salary->gaji_pokok, 2785700);
+  spc_response_free(r);
+
+  const char *today = sql_text("SELECT to_char(current_date, 'YYYY-MM-DD')", 0, NULL);
+  r = add_rank(HR_BJN, nip, "IV/e", today, 40);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  spc_response_free(r);
+  r = employee_show(HR_BJN, nip);
+  expect_ok(r, RES(EMPLOYEE_SHOW));
+  assert_string_equal(r->employee_show->profile->summary->salary_grade, "IV/e MKG 40");
+  assert_int_equal(r->employee_show->profile->summary->gaji_pokok, 6373200);
+  spc_response_free(r);
+
+  const char *nip2 = add_ok(HR_BJN, "19900506", MALE, "Gaji Uji Dua", oc("12.75"));
+  r = add_rank(HR_BJN, nip2, "II/a", today, 1);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  spc_response_free(r);
+  r = employee_show(HR_BJN, nip2);
+  expect_ok(r, RES(EMPLOYEE_SHOW));
+  assert_string_equal(r->employee_show->profile->summary->salary_grade, "II/a MKG 1");
+  assert_int_equal(r->employee_show->profile->summary->gaji_pokok, 2218400);
+  spc_response_free(r);
+}
+
+static void retirement_is_the_first_of_the_month_after_the_bup_birthday(void **state) {
+  (void)state;
+  struct {
+    const char *birth8;
+    int kind;
+    const char *level;
+    int bup;
+    const char *date;
+  } cases[] = {
+      {"19690407", PKIND(PELAKSANA), "", 58, "2027-05-01"},
+      {"19681231", PKIND(JPT), "", 60, "2029-01-01"},
+      {"19680229", PKIND(FUNGSIONAL), "ahli_utama", 65, "2033-03-01"},
+      {"19700315", PKIND(FUNGSIONAL), "ahli_madya", 60, "2030-04-01"},
+      {"19700316", PKIND(FUNGSIONAL), "ahli_muda", 58, "2028-04-01"},
+      {"19700317", PKIND(ADMINISTRATOR), "", 58, "2028-04-01"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const char *nip = add_ok(HR_BJN, cases[i].birth8, MALE, "Pensiun Uji", oc("12.75"));
+    add_position_ok(HR_BJN, nip, cases[i].kind, cases[i].level);
+    Simpeg__V1__Response *r = employee_show(HR_BJN, nip);
+    expect_ok(r, RES(EMPLOYEE_SHOW));
+    const Simpeg__V1__ServiceSummary *s = r->employee_show->profile->summary;
+    assert_int_equal(s->retirement_age, cases[i].bup);
+    assert_string_equal(s->retirement_date, cases[i].date);
+    assert_int_equal(r->employee_show->profile->employee->position_kind, cases[i].kind);
+    spc_response_free(r);
+  }
+  /* The SQL function alone, on the DOMAIN §6 examples. */
+  assert_string_equal(sql_text("SELECT retirement_date('1969-04-07', 58)", 0, NULL), "2027-05-01");
+  assert_string_equal(sql_text("SELECT retirement_date('1968-12-31', 60)", 0, NULL), "2029-01-01");
+  assert_string_equal(sql_text("SELECT retirement_date('1968-02-29', 65)", 0, NULL), "2033-03-01");
+}
+
+static void skp_predicate_follows_the_permenpanrb_6_2022_matrix(void **state) {
+  (void)state;
+  static const char *const levels[] = {"di_atas", "sesuai", "di_bawah"};
+  /* [hasil][perilaku] with perilaku di_atas, sesuai, di_bawah */
+  static const char *const expected[3][3] = {
+      {"sangat_baik", "baik", "kurang"},
+      {"baik", "baik", "kurang"},
+      {"butuh_perbaikan", "butuh_perbaikan", "sangat_kurang"},
+  };
+  const char *nip = add_ok(HR_BJN, "19800601", FEMALE, "Kinerja Uji", oc("12.75"));
+  for (int h = 0; h < 3; h++)
+    for (int p = 0; p < 3; p++) {
+      const char *v[] = {levels[h], levels[p]};
+      assert_string_equal(sql_text("SELECT skp_predicate($1, $2)", 2, v), expected[h][p]);
+      Simpeg__V1__PerformanceEntry x = SIMPEG__V1__PERFORMANCE_ENTRY__INIT;
+      x.year = 2020 + h * 3 + p;
+      x.result_rating = (char *)levels[h];
+      x.behavior_rating = (char *)levels[p];
+      Simpeg__V1__HistoryEntry e = SIMPEG__V1__HISTORY_ENTRY__INIT;
+      e.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_PERFORMANCE;
+      e.performance = &x;
+      Simpeg__V1__Response *r = history_add(HR_BJN, nip, &e);
+      expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+      assert_string_equal(r->employee_history_add->entry->performance->predicate, expected[h][p]);
+      spc_response_free(r);
+    }
+  /* A rating outside the three levels is refused. */
+  Simpeg__V1__PerformanceEntry x = SIMPEG__V1__PERFORMANCE_ENTRY__INIT;
+  x.year = 2024;
+  x.result_rating = "luar_biasa";
+  x.behavior_rating = "sesuai";
+  Simpeg__V1__HistoryEntry e = SIMPEG__V1__HISTORY_ENTRY__INIT;
+  e.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_PERFORMANCE;
+  e.performance = &x;
+  Simpeg__V1__Response *r = history_add(HR_BJN, nip, &e);
+  expect_violation(r, "result_rating", "unknown_value");
+  spc_response_free(r);
+  /* HistoryList by kind returns the nine, newest year first. */
+  Simpeg__V1__EmployeeHistoryList hl = SIMPEG__V1__EMPLOYEE_HISTORY_LIST__INIT;
+  hl.nip = (char *)nip;
+  hl.kind = "performance";
+  r = rpc(HR_BJN, CALL(EMPLOYEE_HISTORY_LIST), &hl);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_LIST));
+  assert_int_equal(r->employee_history_list->n_entries, 9);
+  assert_int_equal(r->employee_history_list->entries[0]->performance->year, 2028);
+  spc_response_free(r);
+}
+
+static void name_search_tolerates_typos_and_word_order(void **state) {
+  (void)state;
+  const char *unit = oc("12.75.BKPSDM.S");
+  const char *siti = add_ok(HR_BJN, "19850707", FEMALE, "Siti Rahmawati", unit);
+  add_ok(HR_BJN, "19850708", MALE, "Bambang Sutrisno", unit);
+  Simpeg__V1__EmployeeSearch s = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
+  s.query = "rahmawti siti";
+  s.office_code = (char *)unit;
+  Simpeg__V1__Response *r = rpc(SUP_BJN, CALL(EMPLOYEE_SEARCH), &s);
+  expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 1);
+  assert_string_equal(r->employee_search->employees[0]->name, "Siti Rahmawati");
+  spc_response_free(r);
+  /* digits: a NIP prefix (spaces as NIPs are written are ignored) */
+  s.query = (char *)fmt("%.8s %.6s", siti, siti + 8);
+  r = rpc(SUP_BJN, CALL(EMPLOYEE_SEARCH), &s);
+  expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 1);
+  assert_string_equal(r->employee_search->employees[0]->nip, siti);
+  spc_response_free(r);
+}
+
+/* ---- personal data ---- */
+
+static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) {
+  (void)state;
+  const char *birth = "19870808";
+  const char *nip = nip_pns(birth, FEMALE);
+  const char *nik = nik_for(birth, FEMALE);
+  Simpeg__V1__Employee e = emp(nip, "Rina Data Pribadi", iso(birth), FEMALE, oc("12.75"));
+  e.nik = (char *)nik;
+  Simpeg__V1__Response *r = employee_add(HR_BJN, &e);
+  expect_ok(r, RES(EMPLOYEE_ADD));
+  assert_string_equal(r->employee_add->employee->nik, nik);
+  spc_response_free(r);
+  /* the NIK is stored with its hash, and never in the audit log */
+  assert_int_equal(sql_int("SELECT count(*) FROM employees WHERE nik_hash = sha256(convert_to($1, 'UTF8'))", 1,
+                           (const char *[]){nik}),
+                   1);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE after::text LIKE '%' || $1 || '%'"
+                           " OR before::text LIKE '%' || $1 || '%'",
+                           1, (const char *[]){nik}),
+                   0);
+
+  long long reads = sql_int("SELECT count(*) FROM audit_log WHERE method = 'EmployeeShow' AND entity_id = $1", 1,
+                            (const char *[]){nip});
+  r = employee_show(SUP_BJN, nip);
+  expect_ok(r, RES(EMPLOYEE_SHOW));
+  assert_string_equal(r->employee_show->profile->employee->nik, "");
+  assert_string_equal(r->employee_show->profile->employee->nik_masked, fmt("************%s", nik + 12));
+  spc_response_free(r);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE method = 'EmployeeShow' AND entity_id = $1", 1,
+                           (const char *[]){nip}),
+                   reads + 1);
+
+  /* MyProfile: an account linked to the NIP sees its own record (not
+   * audited); one without a link gets no_employee_record. */
+  const char *me = un("rina");
+  if (!harness_create_user(me, PW, ROLE(EMPLOYEE), oc("12.75"))) fail_msg("cannot create %s", me);
+  spc_sync_t *anon = as(me, PW);
+  Simpeg__V1__MyProfile mp = SIMPEG__V1__MY_PROFILE__INIT;
+  r = rpc(anon, CALL(MY_PROFILE), &mp);
+  expect_err(r, ERR(NOT_FOUND), "no_employee_record");
+  spc_response_free(r);
+  spc_sync_close(anon);
+  PQclear(sql("UPDATE users SET nip = $1 WHERE username = $2", 2, (const char *[]){nip, me}));
+  spc_sync_t *rina = as(me, PW);
+  long long all_reads = sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1", 1, (const char *[]){nip});
+  r = rpc(rina, CALL(MY_PROFILE), &mp);
+  expect_ok(r, RES(MY_PROFILE));
+  assert_string_equal(r->my_profile->profile->employee->nip, nip);
+  assert_string_equal(r->my_profile->profile->employee->nik, "");
+  spc_response_free(r);
+  spc_sync_close(rina);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1", 1, (const char *[]){nip}),
+                   all_reads);
+}
+
+static void history_rows_update_the_derived_current_values(void **state) {
+  (void)state;
+  const char *nip = add_ok(HR_BJN, "19820909", MALE, "Riwayat Uji", oc("12.75"));
+  Simpeg__V1__Response *r = add_rank(HR_BJN, nip, "III/a", "2010-04-01", 0);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  assert_string_equal(r->employee_history_add->employee->rank_code, "III/a");
+  spc_response_free(r);
+  r = add_rank(HR_BJN, nip, "III/b", "2014-04-01", 4);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  assert_string_equal(r->employee_history_add->employee->rank_code, "III/b");
+  assert_string_equal(r->employee_history_add->employee->rank_tmt, "2014-04-01");
+  spc_response_free(r);
+  /* an older decree entered late does not become the current rank */
+  r = add_rank(HR_BJN, nip, "II/d", "2006-04-01", 0);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  assert_string_equal(r->employee_history_add->employee->rank_code, "III/b");
+  spc_response_free(r);
+  /* the list filters on the derived rank */
+  Simpeg__V1__EmployeeList l = SIMPEG__V1__EMPLOYEE_LIST__INIT;
+  l.office_code = (char *)oc("12.75");
+  l.rank_code = "III/b";
+  l.limit = 1000;
+  r = rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
+  expect_ok(r, RES(EMPLOYEE_LIST));
+  bool listed = false;
+  for (size_t i = 0; i < r->employee_list->n_employees; i++) {
+    assert_string_equal(r->employee_list->employees[i]->rank_code, "III/b");
+    listed |= strcmp(r->employee_list->employees[i]->nip, nip) == 0;
+  }
+  assert_true(listed);
+  spc_response_free(r);
+  /* a PPPK grade does not fit a PNS */
+  r = add_rank(HR_BJN, nip, "IX", "2015-04-01", 0);
+  expect_err(r, ERR(INVALID_ARGUMENT), NULL);
+  assert_true(has_violation(r, "rank_code", "not_for_employment_type"));
+  spc_response_free(r);
+  /* training hours 1..1000, dates real */
+  Simpeg__V1__TrainingEntry x = SIMPEG__V1__TRAINING_ENTRY__INIT;
+  x.name = "Latsar CPNS";
+  x.start_date = "2023-02-30";
+  x.end_date = "2023-03-10";
+  x.jp_hours = 0;
+  Simpeg__V1__HistoryEntry h = SIMPEG__V1__HISTORY_ENTRY__INIT;
+  h.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_TRAINING;
+  h.training = &x;
+  r = history_add(HR_BJN, nip, &h);
+  expect_violation(r, "start_date", "not_a_date");
+  expect_violation(r, "jp_hours", "out_of_range");
+  spc_response_free(r);
+  x.start_date = "2023-03-01";
+  x.jp_hours = 40;
+  r = history_add(HR_BJN, nip, &h);
+  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  assert_int_equal(r->employee_history_add->entry->training->jp_hours, 40);
+  spc_response_free(r);
+  /* the profile holds them all: 3 ranks + 1 training */
+  r = employee_show(HR_BJN, nip);
+  expect_ok(r, RES(EMPLOYEE_SHOW));
+  assert_int_equal(r->employee_show->profile->n_history, 4);
+  assert_string_equal(r->employee_show->profile->history[0]->rank->rank_code, "III/b");
+  spc_response_free(r);
+  /* and every history row has its audit row */
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE method = 'EmployeeHistoryAdd' AND entity_id = $1",
+                           1, (const char *[]){nip}),
+                   4);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(nip_and_nik_follow_the_identifier_layouts),
+      cmocka_unit_test(all_violations_are_reported_at_once_and_nothing_is_written),
+      cmocka_unit_test(edit_with_a_stale_version_is_a_version_conflict),
+      cmocka_unit_test(an_employee_outside_the_callers_subtree_does_not_exist),
+      cmocka_unit_test(list_pages_return_every_row_exactly_once_while_rows_are_inserted),
+      cmocka_unit_test(salary_is_the_largest_pp_5_2024_step_not_above_mkg_capped),
+      cmocka_unit_test(retirement_is_the_first_of_the_month_after_the_bup_birthday),
+      cmocka_unit_test(skp_predicate_follows_the_permenpanrb_6_2022_matrix),
+      cmocka_unit_test(name_search_tolerates_typos_and_word_order),
+      cmocka_unit_test(full_nik_only_for_hr_and_admins_and_reads_are_audited),
+      cmocka_unit_test(history_rows_update_the_derived_current_values),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
