@@ -132,4 +132,17 @@ void cli_print_history(cli_ctx_t *ctx, Simpeg__V1__HistoryEntry *const *h, size_
  * summary, then the histories by kind (or one JSON document). */
 void cli_print_profile(cli_ctx_t *ctx, const Simpeg__V1__EmployeeProfile *p);
 
+/* registry views (cmd_employee_views.c): `employee duk|headcount|warnings`;
+ * NULL or 0 arguments mean "not given". Each returns an exit code. */
+int cli_employee_duk(cli_ctx_t *ctx, const char *office, const char *after, uint32_t limit);
+int cli_employee_headcount(cli_ctx_t *ctx, const char *office, const char *by);
+int cli_employee_warnings(cli_ctx_t *ctx, const char *office, const char *kind, uint32_t months, const char *after,
+                          uint32_t limit);
+
+/* import/export (cmd_employee_import.c): `employee import FILE` (chunk 0:
+ * the server's maximum) and `employee export` (NULL: not given; path NULL:
+ * standard output). Each returns an exit code. */
+int cli_employee_import(cli_ctx_t *ctx, const char *path, uint32_t chunk);
+int cli_employee_export(cli_ctx_t *ctx, const char *office, const char *format, const char *path);
+
 #endif

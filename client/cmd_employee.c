@@ -35,6 +35,13 @@ enum {
   OPT_AFTER,
   OPT_LIMIT,
   OPT_KIND,
+  /* registry views (svc_views.c) */
+  OPT_BY,
+  OPT_MONTHS,
+  /* import/export (svc_import.c) */
+  OPT_CHUNK,
+  OPT_FORMAT,
+  OPT_OUT,
   /* history add only: OPT_HISTORY + cli_hfield_t */
   OPT_HISTORY,
 };
@@ -65,6 +72,13 @@ static const struct option employee_options[] = {
     {"after", required_argument, NULL, OPT_AFTER},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"kind", required_argument, NULL, OPT_KIND},
+    /* registry views (svc_views.c) */
+    {"by", required_argument, NULL, OPT_BY},
+    {"months", required_argument, NULL, OPT_MONTHS},
+    /* import/export (svc_import.c) */
+    {"chunk", required_argument, NULL, OPT_CHUNK},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"out", required_argument, NULL, OPT_OUT},
     HOPT("tmt", CLI_HF_TMT),
     HOPT("mkg", CLI_HF_MKG),
     HOPT("mkg-months", CLI_HF_MKG_MONTHS),
@@ -101,6 +115,12 @@ typedef struct employee_state {
   uint64_t version, limit;
   /* list filters */
   const char *rank, *after;
+  /* registry views (svc_views.c) */
+  const char *by;
+  uint64_t months;
+  /* import/export (svc_import.c) */
+  uint64_t chunk;
+  const char *format, *out;
   /* history */
   cli_history_args_t h;
   char nik_buf[NIK_MAX + 1];
@@ -133,6 +153,13 @@ static int employee_parse_opt(void *state, int val, const char *arg, char *err, 
     case OPT_NIK_STDIN: st->nik_stdin = true; return 0;
     case OPT_AFTER: st->after = arg; return 0;
     case OPT_KIND: st->h.kind = arg; return 0;
+    /* registry views (svc_views.c) */
+    case OPT_BY: st->by = arg; return 0;
+    /* import/export (svc_import.c) */
+    case OPT_CHUNK: return cli_parse_uint(arg, 1024 * 1024, &st->chunk, "--chunk", err, errlen);
+    case OPT_FORMAT: st->format = arg; return 0;
+    case OPT_OUT: st->out = arg; return 0;
+    case OPT_MONTHS: return cli_parse_uint(arg, 60, &st->months, "--months", err, errlen);
     case OPT_LIMIT: return cli_parse_uint(arg, 1000, &st->limit, "--limit", err, errlen);
     case OPT_VERSION_EXPECTED: return cli_parse_uint(arg, INT32_MAX, &st->version, "--expect-version", err, errlen);
     case OPT_SEX:
@@ -575,6 +602,42 @@ static int history_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
                   _("unknown subcommand \"employee history %s\" (add, list); run 'simpeg help employee'"), argv[0]);
 }
 
+/* registry views (svc_views.c) */
+static int employee_duk_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
+  employee_state_t *st = state;
+  (void)argc;
+  (void)argv;
+  return cli_employee_duk(ctx, st->office, st->after, (uint32_t)st->limit);
+}
+
+static int employee_headcount_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
+  employee_state_t *st = state;
+  (void)argc;
+  (void)argv;
+  return cli_employee_headcount(ctx, st->office, st->by);
+}
+
+static int employee_warnings_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
+  employee_state_t *st = state;
+  (void)argc;
+  (void)argv;
+  return cli_employee_warnings(ctx, st->office, st->h.kind, (uint32_t)st->months, st->after, (uint32_t)st->limit);
+}
+
+/* import/export (svc_import.c) */
+static int employee_import_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
+  employee_state_t *st = state;
+  (void)argc;
+  return cli_employee_import(ctx, argv[0], (uint32_t)st->chunk);
+}
+
+static int employee_export_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
+  employee_state_t *st = state;
+  (void)argc;
+  (void)argv;
+  return cli_employee_export(ctx, st->office, st->format, st->out);
+}
+
 static const cli_sub_t employee_subs[] = {
     {"add", 0, 0, employee_add_run},
     {"show", 1, 1, employee_show_run},
@@ -582,6 +645,13 @@ static const cli_sub_t employee_subs[] = {
     {"list", 0, 0, employee_list_run},
     {"search", 1, 16, employee_search_run},
     {"history", 1, 2, history_run},
+    /* registry views (svc_views.c) */
+    {"duk", 0, 0, employee_duk_run},
+    {"headcount", 0, 0, employee_headcount_run},
+    {"warnings", 0, 0, employee_warnings_run},
+    /* import/export (svc_import.c) */
+    {"import", 1, 1, employee_import_run},
+    {"export", 0, 0, employee_export_run},
     {NULL, 0, 0, NULL},
 };
 
@@ -598,7 +668,7 @@ static int employee_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
 const cli_command_t cli_cmd_employee = {
     .name = "employee",
     .summary = N_("Show and manage employee records (NIP, rank, position, history)"),
-    .usage = N_("employee add|show|edit|list|search|history ..."),
+    .usage = N_("employee add|show|edit|list|search|history|duk|headcount|warnings|import|export ..."),
     .description = N_(
         "Subcommands:\n"
         "  employee add --nip NIP --name NAME --office CODE [--type pns|cpns|pppk] [FIELDS]\n"
@@ -616,6 +686,24 @@ const cli_command_t cli_cmd_employee = {
         "      by name (typos and word order do not matter) or by the start of a NIP\n"
         "  employee history add NIP --kind KIND [ENTRY OPTIONS]\n"
         "  employee history list NIP [--kind KIND]\n"
+        "  employee duk [--office CODE] [--after CURSOR] [--limit N]\n"
+        "      the rank-ordered staff list (DUK): rank, rank TMT, position kind,\n"
+        "      length of service, age\n"
+        "  employee headcount --by office|rank|education|age_band|employment_type|sex\n"
+        "                     [--office CODE]\n"
+        "      active employees counted by one dimension (office: the offices\n"
+        "      directly below, each with everything under it)\n"
+        "  employee warnings --kind kgb|promotion|retirement [--months N]\n"
+        "                    [--office CODE] [--after CURSOR] [--limit N]\n"
+        "      who reaches a periodic salary increase (KGB), reguler promotion or\n"
+        "      retirement (BUP) within N months (default 12, at most 60)\n"
+        "  employee import FILE.csv [--chunk BYTES]\n"
+        "      add the employees of a CSV file (columns: docs/IMPORT.md); all or\n"
+        "      nothing: with a bad row nothing is written and every bad row is\n"
+        "      listed as \"line N, column C: reason\" (exit 4)\n"
+        "  employee export [--office CODE] [--format csv|json] [--out FILE]\n"
+        "      the employees of your offices (or below CODE) in the import's\n"
+        "      columns, so the file can be imported elsewhere\n"
         "\n"
         "Fields (add, edit): --name, --front-title (e.g. Dr.), --back-title (e.g.\n"
         "S.Kom., M.Si.), --birth-place, --birth-date YYYY-MM-DD, --sex male|female,\n"

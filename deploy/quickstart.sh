@@ -12,6 +12,7 @@
 #   client/simpeg/config.ini   client configuration (XDG_CONFIG_HOME=.simpeg/client)
 #   client-state/    the client's saved session (XDG_STATE_HOME=.simpeg/client-state)
 #   demo-accounts.txt  the demo accounts and their passwords (mode 0600)
+#   demo-employees.csv the generated demo employees, when imported as CSV
 # Running it again reuses all of it; a running daemon is left alone.
 set -euo pipefail
 
@@ -208,7 +209,45 @@ load_demo_data() {
 	demo_account binjai.hr "Petugas Kepegawaian BKPSDM Binjai" hr_officer 12.75.BKPSDM
 	demo_account palembang.admin "Admin Kota Palembang" regional_admin 16.71
 	demo_account auditor "Auditor Inspektorat" auditor ID
+	load_demo_employees "$password"
 	umask 022
+}
+
+# The demo employees: DEMO_EMPLOYEES records made by simpeg-demo
+# (client/demo.c) for the agencies and units of the office tree, loaded once,
+# only while the registry is empty (a second run, or a registry with real
+# data, is left alone). Fast path: one CSV file and `simpeg employee import`
+# (a few seconds); without that command, simpeg-demo --load adds them through
+# the protocol (EmployeeAdd + history rows, a minute or two).
+readonly DEMO_EMPLOYEES=5000
+load_demo_employees() {
+	local password=$1 demo=$root/build/client/simpeg-demo csv=$state/demo-employees.csv listed help
+	if ! listed=$(sp employee list --limit 1 --output json); then
+		warn "cannot list employees; not loading demo employees"
+		return 0
+	fi
+	if [[ $listed == *'"nip":"'* ]]; then
+		note "the registry already has employees; no demo employees loaded"
+		return 0
+	fi
+	if [ ! -x "$demo" ]; then
+		warn "the build produced no $demo; no demo employees loaded"
+		return 0
+	fi
+	help=$(sp employee import --help 2>&1 || true)
+	if [[ $help == *"employee import"* || $help == *"|import"* || $help == *"import|"* ]]; then
+		log "generating $DEMO_EMPLOYEES demo employees (simpeg-demo --csv) and importing them"
+		"$demo" --count "$DEMO_EMPLOYEES" --seed 1 --offices "$root/deploy/demo/offices.tsv" --csv "$csv"
+		if sp employee import "$csv" >/dev/null; then
+			return 0
+		fi
+		warn "simpeg employee import failed; loading through the protocol instead"
+	fi
+	log "loading $DEMO_EMPLOYEES demo employees through the protocol (simpeg-demo --load)"
+	printf '%s\n' "$password" | "$demo" --load --count "$DEMO_EMPLOYEES" --seed 1 \
+		--offices "$root/deploy/demo/offices.tsv" --server "$LISTEN" --ca "$certs/ca.pem" \
+		--username admin --password-stdin --connections 4 --in-flight 32 ||
+		warn "some demo employees were not loaded (see above)"
 }
 
 demo_account() {

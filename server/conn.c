@@ -73,6 +73,7 @@ void conn_session_set(conn_t *c, srv_session_t *s) {
 
 void conn_unref(conn_t *c) {
   if (--c->refs > 0) return;
+  svc_import_release(c); /* import/export (svc_import.c) */
   free(c->session);
   sp_tls_free(c->tls);
   sp_tls_ctx_unref(c->tls_ctx);

@@ -50,6 +50,7 @@ struct conn {
   char branch_fingerprint[65]; /* mutual TLS: SHA-256 of the client certificate */
   char branch_path[SRV_OFFICE_PATH_MAX]; /* office subtree this machine is limited to; empty: none */
   srv_session_t *session;      /* signed-in user, or NULL (anonymous) */
+  struct import_state *import; /* the bulk import in progress, or NULL (svc_import.c owns it) */
 
   bool handshake_done;
   bool hello_done;

@@ -542,4 +542,202 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
                                 " h.relation, h.name, coalesce(to_char(h.birth_date, 'YYYY-MM-DD'), ''),"
                                 " " NIK_SHOWN("h.nik", "$14") ", '' FROM h",
                                 14},
+    /* registry views (svc_views.c) */
+    /* $5 subtree root path, $6 scope, $7 branch, $8..$13 cursor (NULL on
+     * the first page): rank ordinal, rank TMT, position order, TMT CPNS,
+     * birth date, NIP; $14 page size (one more row is read), $15 show NIKs,
+     * $16 office code asked for (audit). Active PNS and CPNS, ordered by
+     * rank (highest first), rank TMT, position kind (position_kind_order),
+     * service (longest first = earliest TMT CPNS), birth date (oldest
+     * first), NIP: every key ascending once the ordinal is negated, so the
+     * keyset is one row comparison. `position` is the row's number in the
+     * whole subtree's order (a window over the subtree before the cursor
+     * filter), so later pages number on from the rows before them. */
+    [DB_STMT_VIEW_DUK] = {"view_duk",
+                          "WITH s AS (SELECT " EMP_COLS("$15") ","
+                          "  row_number() OVER (ORDER BY -coalesce(r.ordinal, 0), coalesce(e.current_rank_tmt, DATE '9999-12-31'),"
+                          "   position_kind_order(e.current_position_kind), e.tmt_cpns, e.birth_date, e.nip) AS pos,"
+                          "  extract(year FROM age(current_date, e.tmt_cpns))::int AS svc_years,"
+                          "  extract(month FROM age(current_date, e.tmt_cpns))::int AS svc_months,"
+                          "  concat_ws('|', coalesce(r.ordinal, 0), to_char(coalesce(e.current_rank_tmt, DATE '9999-12-31'), 'YYYY-MM-DD'),"
+                          "   position_kind_order(e.current_position_kind), to_char(e.tmt_cpns, 'YYYY-MM-DD'),"
+                          "   to_char(e.birth_date, 'YYYY-MM-DD'), e.nip) AS cursor,"
+                          "  -coalesce(r.ordinal, 0) AS k1, coalesce(e.current_rank_tmt, DATE '9999-12-31') AS k2,"
+                          "  position_kind_order(e.current_position_kind) AS k3, e.tmt_cpns AS k4, e.birth_date AS k5, e.nip AS k6"
+                          "  FROM " EMP_FROM " LEFT JOIN ref_ranks r ON r.code = e.current_rank_code AND r.kind = 'pns'"
+                          "  WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text) AND starts_with(o.path, $7::text)"
+                          "  AND e.status = 1 AND e.employment_type IN (1, 2)),"
+                          " x AS (SELECT * FROM s WHERE $8::int IS NULL"
+                          "  OR (k1, k2, k3, k4, k5, k6) > (-$8::int, $9::date, $10::int, $11::date, $12::date, $13::text)"
+                          "  ORDER BY pos LIMIT $14::int + 1),"
+                          " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                          "  SELECT " AUDIT_ACTOR ", 'DukList', 'employee', $16::text,"
+                          "  jsonb_build_object('nips', jsonb_agg(y.k6 ORDER BY y.k6))"
+                          "  FROM (SELECT k6 FROM x ORDER BY pos LIMIT $14::int) y HAVING count(*) > 0)"
+                          " SELECT * FROM x ORDER BY pos",
+                          16},
+    /* $1 subtree root path, $2 scope, $3 branch, $4 dimension (office,
+     * rank, education, age_band, employment_type, sex). Active employees.
+     * "office" groups by the root's direct children (each with its whole
+     * subtree) plus the root itself for those placed directly in it (under
+     * the root's code). Groups that always show (offices, age bands, types,
+     * sexes) come with 0; ranks and education levels only when present, ''
+     * for none recorded. Every row carries the total counted on its own. */
+    [DB_STMT_VIEW_HEADCOUNT] =
+        {"view_headcount",
+         "WITH x AS (SELECT CASE $4::text"
+         "   WHEN 'office' THEN split_part(substr(o.path, length($1::text) + 1), '/', 1)"
+         "   WHEN 'rank' THEN coalesce(e.current_rank_code, '')"
+         "   WHEN 'education' THEN coalesce(e.current_education_level, '')"
+         "   WHEN 'age_band' THEN CASE WHEN g.age < 30 THEN '<30' WHEN g.age < 40 THEN '30-39' WHEN g.age < 50 THEN '40-49'"
+         "    WHEN g.age < 55 THEN '50-54' ELSE '55+' END"
+         "   WHEN 'employment_type' THEN CASE e.employment_type WHEN 1 THEN 'pns' WHEN 2 THEN 'cpns' ELSE 'pppk' END"
+         "   ELSE CASE e.sex WHEN 1 THEN 'male' ELSE 'female' END END AS key"
+         "  FROM " EMP_FROM " CROSS JOIN LATERAL (SELECT extract(year FROM age(current_date, e.birth_date)) AS age) g"
+         "  WHERE starts_with(o.path, $1::text) AND starts_with(o.path, $2::text) AND starts_with(o.path, $3::text)"
+         "  AND e.status = 1),"
+         " c AS (SELECT key, count(*) AS n FROM x GROUP BY key),"
+         " k AS (SELECT '' AS key, r.name AS label, 0 AS ord, false AS always FROM offices r"
+         "   WHERE $4::text = 'office' AND r.path = $1::text"
+         "  UNION ALL SELECT ch.code, ch.name, 1, true FROM offices ch JOIN offices r ON ch.parent_id = r.id"
+         "   WHERE $4::text = 'office' AND r.path = $1::text AND (starts_with(ch.path, $3::text) OR starts_with($3::text, ch.path))"
+         "  UNION ALL SELECT code, name, CASE kind WHEN 'pns' THEN 0 ELSE 100 END + ordinal, false FROM ref_ranks WHERE $4::text = 'rank'"
+         "  UNION ALL SELECT level, level, ordinal, false FROM ref_education WHERE $4::text = 'education'"
+         "  UNION ALL SELECT '', '', 1000, false WHERE $4::text IN ('rank', 'education')"
+         "  UNION ALL SELECT v.key, v.key, v.ord, true FROM (VALUES ('age_band', '<30', 1), ('age_band', '30-39', 2),"
+         "   ('age_band', '40-49', 3), ('age_band', '50-54', 4), ('age_band', '55+', 5), ('employment_type', 'pns', 1),"
+         "   ('employment_type', 'cpns', 2), ('employment_type', 'pppk', 3), ('sex', 'male', 1), ('sex', 'female', 2))"
+         "   AS v (dim, key, ord) WHERE v.dim = $4::text)"
+         " SELECT CASE WHEN k.key = '' AND $4::text = 'office' THEN (SELECT code FROM offices WHERE path = $1::text)"
+         "  ELSE k.key END, k.label, coalesce(c.n, 0), (SELECT count(*) FROM x)"
+         " FROM k LEFT JOIN c ON c.key = k.key WHERE k.always OR c.n > 0 ORDER BY k.ord, k.key",
+         4},
+    /* $5 subtree root path, $6 scope, $7 branch, $8 kind (kgb, promotion,
+     * retirement), $9 months ahead, $10 after due date, $11 after NIP (NULL
+     * on the first page), $12 page size (one more row is read), $13 show
+     * NIKs, $14 office code asked for (audit). Active employees whose event
+     * (migrations/0004_registry_views.sql) falls on or before today + $9
+     * months, by due date then NIP. Promotion and retirement dates already
+     * passed are listed too (eligible but not promoted; past BUP but still
+     * active); KGB dates are never before today (kgb_next). */
+    [DB_STMT_VIEW_WARNINGS] = {"view_warnings",
+                               "WITH x AS (SELECT " EMP_COLS("$13") ", to_char(w.due, 'YYYY-MM-DD') AS due_text, w.detail,"
+                               "  w.due AS k1, e.nip AS k2"
+                               "  FROM " EMP_FROM " CROSS JOIN LATERAL ("
+                               "   SELECT k.due, k.rank_code || ' MKG ' || k.mkg_years AS detail"
+                               "    FROM employee_next_kgb(e.id, current_date) k WHERE $8::text = 'kgb' AND k.due IS NOT NULL"
+                               "   UNION ALL SELECT p.due, e.current_rank_code || ' \u2192 ' || p.next_rank"
+                               "    FROM promotion_eligible(e.current_rank_code, e.current_rank_tmt, e.current_education_level) p"
+                               "    WHERE $8::text = 'promotion' AND e.employment_type = 1"
+                               "   UNION ALL SELECT t.due, 'BUP ' || t.bup FROM employee_retirement(e.id) t"
+                               "    WHERE $8::text = 'retirement') w"
+                               "  WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text) AND starts_with(o.path, $7::text)"
+                               "  AND e.status = 1 AND w.due <= current_date + make_interval(months => $9::int)"
+                               "  AND ($10::date IS NULL OR (w.due, e.nip) > ($10::date, $11::text))"
+                               "  ORDER BY w.due, e.nip LIMIT $12::int + 1),"
+                               " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                               "  SELECT " AUDIT_ACTOR ", 'EarlyWarnings', 'employee', $14::text,"
+                               "  jsonb_build_object('kind', $8::text, 'nips', jsonb_agg(y.k2 ORDER BY y.k2))"
+                               "  FROM (SELECT k2 FROM x ORDER BY k1, k2 LIMIT $12::int) y HAVING count(*) > 0)"
+                               " SELECT * FROM x ORDER BY k1, k2",
+                               14},
+    /* import/export (svc_import.c). $1 import id, $2 scope, $3 branch,
+     * then one array per column (index = row): $4 line, $5 nip, $6
+     * employment type, $7 front title, $8 name, $9 back title, $10 birth
+     * place, $11 birth date, $12 sex, $13 religion, $14 marital status, $15
+     * status, $16 office code, $17 tmt_cpns, $18 email, $19 phone, $20
+     * address, $21 nik, $22 rank code, $23 rank tmt, $24 mkg years, $25
+     * position name, $26 position kind, $27 functional level, $28 position
+     * tmt, $29 education level. Rows whose office is unknown or outside
+     * the scope are not staged; they and rows whose NIP is already taken
+     * come back as (line, column, reason). */
+    [DB_STMT_IMPORT_STAGE] =
+        {"import_stage",
+         "WITH u AS (SELECT * FROM unnest($4::bigint[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::text[],"
+         "  $10::text[], $11::date[], $12::smallint[], $13::text[], $14::text[], $15::smallint[], $16::text[], $17::date[],"
+         "  $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::date[], $24::int[], $25::text[],"
+         "  $26::smallint[], $27::text[], $28::date[], $29::text[]) AS u (line, nip, employment_type, front_title, name,"
+         "  back_title, birth_place, birth_date, sex, religion, marital_status, status, office_code, tmt_cpns, email, phone,"
+         "  address, nik, rank_code, rank_tmt, mkg_years, position_name, position_kind, functional_level, position_tmt,"
+         "  education_level)),"
+         " j AS (SELECT u.*, o.id AS office_id, coalesce(starts_with(o.path, $2::text) AND starts_with(o.path, $3::text),"
+         "  false) AS ok FROM u LEFT JOIN offices o ON o.code = u.office_code),"
+         " s AS (INSERT INTO import_staging (import_id, line, nip, employment_type, front_title, name, back_title,"
+         "  birth_place, birth_date, sex, religion, marital_status, status, office_id, tmt_cpns, email, phone, address, nik,"
+         "  rank_code, rank_tmt, mkg_years, position_name, position_kind, functional_level, position_tmt, education_level)"
+         "  SELECT $1::text, line, nip, employment_type, front_title, name, back_title, birth_place, birth_date, sex,"
+         "  religion, marital_status, status, office_id, tmt_cpns, email, phone, address, nik, rank_code, rank_tmt,"
+         "  mkg_years, position_name, position_kind, functional_level, position_tmt, education_level FROM j WHERE ok)"
+         " SELECT line, 'office_code', 'not_found' FROM j WHERE NOT ok"
+         " UNION ALL SELECT u.line, 'nip', 'already_exists' FROM u JOIN employees e ON e.nip = u.nip"
+         " ORDER BY 1",
+         29},
+    /* Also lets the trigram GIN index of the names take the whole import
+     * into its pending list (merged later by vacuum) instead of merging
+     * every few MB during the insert. */
+    [DB_STMT_IMPORT_ON] = {"import_on",
+                           "SELECT set_config('simpeg.import', 'on', true),"
+                           " set_config('gin_pending_list_limit', '131072', true)",
+                           0},
+    /* $5 import id, $6 file name. The derived current values are written
+     * from the one history row of each kind (what employee_refresh_current
+     * would compute), the triggers' refresh being off (import_on). */
+    [DB_STMT_IMPORT_COMMIT] =
+        {"import_commit",
+         "WITH s AS (SELECT * FROM import_staging WHERE import_id = $5::text),"
+         " e AS (INSERT INTO employees (nip, employment_type, front_title, name, back_title, birth_place, birth_date, sex,"
+         "  religion, marital_status, status, office_id, tmt_cpns, email, phone, address, nik, current_rank_code,"
+         "  current_rank_tmt, current_mkg_years, current_mkg_months, current_position_name, current_position_kind,"
+         "  current_functional_level, current_education_level)"
+         "  SELECT nip, employment_type, front_title, name, back_title, birth_place, birth_date, sex, religion,"
+         "  marital_status, status, office_id, tmt_cpns, email, phone, address, nik, rank_code, rank_tmt,"
+         "  CASE WHEN rank_code IS NULL THEN NULL ELSE mkg_years END, CASE WHEN rank_code IS NULL THEN NULL ELSE 0 END,"
+         "  position_name, position_kind, CASE WHEN position_name IS NULL THEN NULL ELSE functional_level END,"
+         "  education_level FROM s ORDER BY nip RETURNING id, nip, office_id),"
+         " r AS (INSERT INTO employee_ranks (employee_id, rank_code, tmt, mkg_years, mkg_months)"
+         "  SELECT e.id, s.rank_code, s.rank_tmt, s.mkg_years, 0 FROM e JOIN s ON s.nip = e.nip WHERE s.rank_code IS NOT NULL),"
+         " p AS (INSERT INTO employee_positions (employee_id, name, kind, functional_level, office_id, tmt)"
+         "  SELECT e.id, s.position_name, s.position_kind, s.functional_level, e.office_id, s.position_tmt"
+         "  FROM e JOIN s ON s.nip = e.nip WHERE s.position_name IS NOT NULL),"
+         " d AS (INSERT INTO employee_educations (employee_id, level)"
+         "  SELECT e.id, s.education_level FROM e JOIN s ON s.nip = e.nip WHERE s.education_level IS NOT NULL),"
+         " x AS (DELETE FROM import_staging WHERE import_id = $5::text),"
+         " n AS (SELECT count(*) AS rows FROM e),"
+         " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+         "  SELECT " AUDIT_ACTOR ", 'Import', 'employee', $6::text,"
+         "  jsonb_build_object('file', $6::text, 'rows', n.rows) FROM n)"
+         " SELECT rows FROM n",
+         6},
+    /* $1 import id */
+    [DB_STMT_IMPORT_DISCARD] = {"import_discard",
+                                "DELETE FROM import_staging WHERE import_id = $1::text"
+                                " OR staged_at < now() - interval '1 day'",
+                                1},
+    /* $5 subtree root path, $6 scope, $7 branch, $8 after this NIP, $9 page
+     * size (one more row is read), $10 show NIKs, $11 office code asked for
+     * (audit: one row per page with the count, UU 27/2022). Columns in
+     * docs/IMPORT.md order (svc_import.c EXPORT_COLUMNS), all text. */
+    [DB_STMT_EXPORT] =
+        {"export_page",
+         "WITH x AS (SELECT e.nip, (ARRAY['pns','cpns','pppk'])[e.employment_type] AS employment_type, e.name,"
+         "  e.front_title, e.back_title, e.birth_place, to_char(e.birth_date, 'YYYY-MM-DD') AS birth_date,"
+         "  (ARRAY['male','female'])[e.sex] AS sex, e.religion, e.marital_status,"
+         "  (ARRAY['active','on_leave','retired','dismissed','deceased','transferred_out'])[e.status] AS status,"
+         "  o.code AS office_code, to_char(e.tmt_cpns, 'YYYY-MM-DD') AS tmt_cpns, coalesce(e.current_rank_code, '') AS rank_code,"
+         "  coalesce(to_char(e.current_rank_tmt, 'YYYY-MM-DD'), '') AS rank_tmt,"
+         "  CASE WHEN e.current_rank_code IS NULL THEN '' ELSE coalesce(e.current_mkg_years, 0)::text END AS mkg_years,"
+         "  coalesce(e.current_position_name, '') AS position_name,"
+         "  coalesce((ARRAY['jpt','administrator','pengawas','pelaksana','fungsional'])[e.current_position_kind], '') AS position_kind,"
+         "  coalesce(e.current_functional_level, '') AS functional_level,"
+         "  coalesce((SELECT to_char(h.tmt, 'YYYY-MM-DD') FROM employee_positions h WHERE h.employee_id = e.id"
+         "   ORDER BY h.tmt DESC, h.id DESC LIMIT 1), '') AS position_tmt,"
+         "  coalesce(e.current_education_level, '') AS education_level, e.email, e.phone, e.address,"
+         "  CASE WHEN $10::bool THEN coalesce(e.nik, '') ELSE '' END AS nik"
+         "  FROM " EMP_FROM " WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text)"
+         "  AND starts_with(o.path, $7::text) AND e.nip > $8::text ORDER BY e.nip LIMIT $9::int + 1),"
+         " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+         "  SELECT " AUDIT_ACTOR ", 'Export', 'employee', $11::text, jsonb_build_object('rows', count(*), 'nik', $10::bool)"
+         "  FROM (SELECT nip FROM x ORDER BY nip LIMIT $9::int) y HAVING count(*) > 0)"
+         " SELECT * FROM x ORDER BY nip",
+         11},
 };

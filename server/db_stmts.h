@@ -70,6 +70,17 @@ enum db_stmt_id {
   DB_STMT_EMP_ADD_PERFORMANCE,
   DB_STMT_EMP_ADD_SALARY,
   DB_STMT_EMP_ADD_FAMILY,
+  /* registry views (svc_views.c): employee rows (EMP_COLS) followed by the
+   * view's own columns (svc_views.c DUK_*, EW_*); headcount rows HC_*. */
+  DB_STMT_VIEW_DUK,       /* one page of the DUK with positions, audited */
+  DB_STMT_VIEW_HEADCOUNT, /* key, label, count, total per group */
+  DB_STMT_VIEW_WARNINGS,  /* one page of KGB/promotion/retirement warnings, audited */
+  /* import/export (svc_import.c) */
+  DB_STMT_IMPORT_STAGE,   /* one chunk's good rows from arrays -> line, column, reason of rows refused */
+  DB_STMT_IMPORT_ON,      /* skips the history triggers' refresh for the rest of the batch */
+  DB_STMT_IMPORT_COMMIT,  /* staged rows -> employees + first histories + one audit row -> rows */
+  DB_STMT_IMPORT_DISCARD, /* drops an import's staged rows (and any older than a day) */
+  DB_STMT_EXPORT,         /* one page of a subtree in docs/IMPORT.md columns, audited */
   DB_STMT__COUNT
 };
 

@@ -50,6 +50,14 @@ static const srv_method_t methods[] = {
     {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_HISTORY_ADD, "EmployeeHistoryAdd", PERM_EMPLOYEE_MANAGE, svc_employee_history_add},
     {SIMPEG__V1__REQUEST__CALL_EMPLOYEE_HISTORY_LIST, "EmployeeHistoryList", PERM_EMPLOYEE_READ, svc_employee_history_list},
     {SIMPEG__V1__REQUEST__CALL_MY_PROFILE, "MyProfile", PERM_SIGNED_IN, svc_my_profile},
+    /* registry views (svc_views.c) */
+    {SIMPEG__V1__REQUEST__CALL_DUK_LIST, "DukList", PERM_EMPLOYEE_READ, svc_duk_list},
+    {SIMPEG__V1__REQUEST__CALL_HEADCOUNT, "Headcount", PERM_EMPLOYEE_READ, svc_headcount},
+    {SIMPEG__V1__REQUEST__CALL_EARLY_WARNINGS, "EarlyWarnings", PERM_EMPLOYEE_READ, svc_early_warnings},
+    /* import/export (svc_import.c) */
+    {SIMPEG__V1__REQUEST__CALL_IMPORT_BEGIN, "ImportBegin", PERM_EMPLOYEE_MANAGE, svc_import_begin},
+    {SIMPEG__V1__REQUEST__CALL_IMPORT_CHUNK, "ImportChunk", PERM_EMPLOYEE_MANAGE, svc_import_chunk},
+    {SIMPEG__V1__REQUEST__CALL_EXPORT, "Export", PERM_EMPLOYEE_READ, svc_export},
 };
 
 const srv_method_t *srv_method_find(int call_case) {

@@ -91,5 +91,16 @@ void svc_employee_search(srv_req_t *req);
 void svc_employee_history_add(srv_req_t *req);
 void svc_employee_history_list(srv_req_t *req);
 void svc_my_profile(srv_req_t *req);
+/* registry views (svc_views.c) */
+void svc_duk_list(srv_req_t *req);
+void svc_headcount(srv_req_t *req);
+void svc_early_warnings(srv_req_t *req);
+
+/* import/export (svc_import.c) */
+void svc_import_begin(srv_req_t *req);
+void svc_import_chunk(srv_req_t *req);
+void svc_export(srv_req_t *req);
+/* Ends the connection's import, if any, dropping its staged rows (conn_unref). */
+void svc_import_release(conn_t *c);
 
 #endif

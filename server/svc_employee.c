@@ -3,7 +3,8 @@
  * EmployeeHistoryList and MyProfile.
  *
  * The pattern of svc_user.c and svc_office.c: validate everything here
- * (a bad record gets every field violation at once and writes nothing),
+ * (a bad record gets every field violation at once and writes nothing;
+ * the rules of a record are in emp_rules.c, shared with the bulk import),
  * then one batch whose statements carry the scope (office subtree and
  * branch) as conditions and write their own audit rows. Employees outside
  * the caller's scope do not exist for the caller: NOT_FOUND.
@@ -17,6 +18,7 @@
 
 #include "db.h"
 #include "db_stmts.h"
+#include "emp_rules.h"
 #include "sp_valid.h"
 #include "svc_admin.h"
 
@@ -24,12 +26,10 @@
 #define ETYPE(x) SIMPEG__V1__EMPLOYMENT_TYPE__EMPLOYMENT_TYPE_##x
 #define ENTRY(x) SIMPEG__V1__HISTORY_ENTRY__ENTRY_##x
 
-#define NAME_MAX_CHARS 200
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
 #define SEARCH_DEFAULT 20
 #define SEARCH_MAX 100
-#define MAX_VIOLATIONS 32
 
 /* Column order of employee rows (EMP_COLS in db_stmts.c). */
 enum {
@@ -62,55 +62,19 @@ enum {
   EMP_VERSION,
   EMP_UPDATED_US,
   EMP_OFFICE_PATH,
+  EMP__COLS,
 };
+_Static_assert(EMP__COLS == SVC_EMP__COLS, "svc_admin.h SVC_EMP__COLS follows EMP_COLS");
 /* Column order of history rows (emp_history and the emp_add_* statements). */
 enum { HIST_KIND, HIST_ORD, HIST_SORT, HIST_ID, HIST_DECREE_NUMBER, HIST_DECREE_DATE, HIST_A, HIST_B, HIST_C, HIST_D, HIST_E };
 /* emp_summary */
 enum { SUM_GRADE, SUM_GAJI, SUM_YEARS, SUM_MONTHS, SUM_BUP, SUM_RETIREMENT };
 
-static const char *const religions[] = {"islam", "protestan", "katolik", "hindu", "buddha", "konghucu", "kepercayaan", NULL};
-static const char *const maritals[] = {"belum_kawin", "kawin", "cerai_hidup", "cerai_mati", NULL};
 static const char *const ratings[] = {"di_atas", "sesuai", "di_bawah", NULL};
-static const char *const educations[] = {"SD", "SLTP", "SLTA", "D1", "D2", "D3", "D4", "S1", "S2", "S3", NULL};
-static const char *const functional_levels[] = {"ahli_pertama", "ahli_muda", "ahli_madya", "ahli_utama", "pemula",
-                                                "terampil",     "mahir",     "penyelia",   NULL};
 static const char *const relations[] = {"suami", "istri", "anak", NULL};
 static const char *const history_kinds[] = {"rank", "position", "education", "training", "performance", "salary", "family", NULL};
-static const char *const rank_codes[] = {
-    "I/a",  "I/b",  "I/c",   "I/d",  "II/a", "II/b", "II/c", "II/d", "III/a", "III/b", "III/c", "III/d",
-    "IV/a", "IV/b", "IV/c",  "IV/d", "IV/e", "I",    "II",   "III",  "IV",    "V",     "VI",    "VII",
-    "VIII", "IX",   "X",     "XI",   "XII",  "XIII", "XIV",  "XV",   "XVI",   "XVII",  NULL};
 
-static bool in_set(const char *s, const char *const *set) {
-  for (; *set; set++)
-    if (strcmp(s, *set) == 0) return true;
-  return false;
-}
-
-static bool all_digits(const char *s) {
-  if (!*s) return false;
-  for (; *s; s++)
-    if (*s < '0' || *s > '9') return false;
-  return true;
-}
-
-/* ---- field violations: all of them at once ---- */
-
-typedef struct viol {
-  Simpeg__V1__FieldViolation items[MAX_VIOLATIONS];
-  Simpeg__V1__FieldViolation *ptrs[MAX_VIOLATIONS];
-  size_t n;
-} viol_t;
-
-static void viol_add(viol_t *vs, const char *field, const char *reason) {
-  if (vs->n >= MAX_VIOLATIONS) return;
-  Simpeg__V1__FieldViolation *v = &vs->items[vs->n];
-  simpeg__v1__field_violation__init(v);
-  v->field = (char *)field;
-  v->reason = (char *)reason;
-  vs->ptrs[vs->n] = v;
-  vs->n++;
-}
+typedef emp_viol_t viol_t;
 
 /* Answers INVALID_ARGUMENT with every violation collected; true if any. */
 static bool viol_fail(srv_req_t *req, viol_t *vs) {
@@ -125,38 +89,6 @@ static bool viol_fail(srv_req_t *req, viol_t *vs) {
   r.error = &e;
   req_reply(req, &r);
   return true;
-}
-
-static void check_text(viol_t *vs, const char *field, const char *s, size_t max_chars, bool required) {
-  if (required && !*s)
-    viol_add(vs, field, "required");
-  else if (svc_utf8_len(s) > max_chars)
-    viol_add(vs, field, "too_long");
-}
-
-/* An optional date: "" is fine; anything else must be real. */
-static bool check_date(viol_t *vs, const char *field, const char *s, bool required, long *day) {
-  if (!*s) {
-    if (required) viol_add(vs, field, "required");
-    return false;
-  }
-  if (!sp_valid_date(s, day)) {
-    viol_add(vs, field, "not_a_date");
-    return false;
-  }
-  return true;
-}
-
-static void check_nik(viol_t *vs, const char *field, const char *nik, const char *today, const char *birth_date,
-                      sp_sex_t sex) {
-  if (!*nik) return;
-  switch (sp_nik_decode(nik, today, NULL)) {
-    case SP_NIK_OK: break;
-    case SP_NIK_FORMAT: viol_add(vs, field, "invalid_format"); return;
-    case SP_NIK_PROVINCE: viol_add(vs, field, "unknown_province"); return;
-    default: viol_add(vs, field, "not_a_date"); return;
-  }
-  if (birth_date && sp_nik_matches(nik, today, birth_date, sex) != SP_ID_MATCH) viol_add(vs, field, "nik_mismatch");
 }
 
 /* ---- rows to messages ---- */
@@ -184,6 +116,11 @@ static Simpeg__V1__Employee *employee_from_row(srv_req_t *req, const PGresult *r
   e->version = svc_col_i64(r, row, EMP_VERSION);
   e->updated_at_us = (uint64_t)svc_col_i64(r, row, EMP_UPDATED_US);
   return e;
+}
+
+/* registry views (svc_views.c) */
+Simpeg__V1__Employee *svc_employee_from_row(srv_req_t *req, const PGresult *r, int row) {
+  return employee_from_row(req, r, row);
 }
 
 static char *col(srv_req_t *req, const PGresult *r, int row, int c, bool *ok) {
@@ -394,21 +331,6 @@ static void emp_add_office_read(void *ud, const db_result_t *res) {
   svc_submit(req, &q, 1, 0, emp_add_written, op);
 }
 
-/* The fields EmployeeAdd and EmployeeEdit share. */
-static void check_common(viol_t *vs, const Simpeg__V1__Employee *e) {
-  check_text(vs, "name", e->name, NAME_MAX_CHARS, true);
-  check_text(vs, "front_title", e->front_title, 50, false);
-  check_text(vs, "back_title", e->back_title, 100, false);
-  check_text(vs, "birth_place", e->birth_place, 100, false);
-  check_text(vs, "email", e->email, 200, false);
-  check_text(vs, "phone", e->phone, 30, false);
-  check_text(vs, "address", e->address, 500, false);
-  if (*e->religion && !in_set(e->religion, religions)) viol_add(vs, "religion", "unknown_value");
-  if (*e->marital_status && !in_set(e->marital_status, maritals)) viol_add(vs, "marital_status", "unknown_value");
-  if ((int)e->status < 0 || e->status > SIMPEG__V1__EMPLOYEE_STATUS__EMPLOYEE_STATUS_TRANSFERRED_OUT)
-    viol_add(vs, "status", "out_of_range");
-}
-
 void svc_employee_add(srv_req_t *req) {
   const Simpeg__V1__Employee *e = req->msg->employee_add->employee;
   if (!e) {
@@ -422,60 +344,13 @@ void svc_employee_add(srv_req_t *req) {
     return;
   }
   vs->n = 0;
-  const char *today = svc_today(req);
-  long today_day = 0, birth_day = 0, tmt_day = 0;
-  sp_valid_date(today, &today_day);
-
-  bool type_ok = e->employment_type >= ETYPE(PNS) && e->employment_type <= ETYPE(PPPK);
-  if (!type_ok) viol_add(vs, "employment_type", e->employment_type == 0 ? "required" : "out_of_range");
-  bool sex_ok = e->sex == SIMPEG__V1__SEX__SEX_MALE || e->sex == SIMPEG__V1__SEX__SEX_FEMALE;
-  if (!sex_ok) viol_add(vs, "sex", e->sex == 0 ? "required" : "out_of_range");
-  bool birth_ok = check_date(vs, "birth_date", e->birth_date, true, &birth_day);
-  if (birth_ok && birth_day > today_day) {
-    viol_add(vs, "birth_date", "in_the_future");
-    birth_ok = false;
+  char *tmt = sp_arena_alloc(&req->arena, 11);
+  if (!tmt) {
+    svc_fail_nomem(req);
+    return;
   }
-
-  /* NIP or NI PPPK (DOMAIN §1.1, §1.2) and its agreement with the record. */
-  sp_nip_info_t ni;
-  sp_nip_kind_t kind = SP_NIP_INVALID;
-  if (!*e->nip)
-    viol_add(vs, "nip", "required");
-  else if ((kind = sp_nip_decode(e->nip, &ni)) == SP_NIP_INVALID)
-    viol_add(vs, "nip", "invalid_format");
-  else {
-    if (type_ok && kind == SP_NIP_PPPK && e->employment_type != ETYPE(PPPK)) viol_add(vs, "nip", "pppk_number_for_pns");
-    if (type_ok && kind == SP_NIP_PNS && e->employment_type == ETYPE(PPPK)) viol_add(vs, "nip", "nip_for_pppk");
-    if (birth_ok && strcmp(ni.birth_date, e->birth_date) != 0) viol_add(vs, "nip", "nip_birth_date_mismatch");
-    if (sex_ok && (int)ni.sex != (int)e->sex) viol_add(vs, "nip", "nip_sex_mismatch");
-  }
-
-  /* TMT of the first appointment: the NIP's YYYYMM for PNS/CPNS (day 1),
-   * given for PPPK (its year is in the NI). */
-  op->tmt_cpns = e->tmt_cpns;
-  if (*e->tmt_cpns) {
-    if (check_date(vs, "tmt_cpns", e->tmt_cpns, true, &tmt_day) && kind != SP_NIP_INVALID) {
-      int y = atoi(e->tmt_cpns), m = atoi(e->tmt_cpns + 5);
-      if (y != ni.appointment_year || (kind == SP_NIP_PNS && m != ni.tmt_month)) viol_add(vs, "tmt_cpns", "nip_tmt_mismatch");
-    }
-  } else if (kind == SP_NIP_PNS) {
-    op->tmt_cpns = sp_arena_printf(&req->arena, "%04d-%02d-01", ni.appointment_year, ni.tmt_month);
-    if (!op->tmt_cpns) {
-      svc_fail_nomem(req);
-      return;
-    }
-    if (!sp_valid_date(op->tmt_cpns, &tmt_day)) viol_add(vs, "nip", "invalid_format");
-  } else if (kind == SP_NIP_PPPK) {
-    viol_add(vs, "tmt_cpns", "required");
-  }
-  if (tmt_day) {
-    if (tmt_day > today_day) viol_add(vs, *e->tmt_cpns ? "tmt_cpns" : "nip", "tmt_in_the_future");
-    if (birth_ok && tmt_day <= birth_day) viol_add(vs, *e->tmt_cpns ? "tmt_cpns" : "nip", "tmt_before_birth");
-  }
-
-  check_nik(vs, "nik", e->nik, today, birth_ok ? e->birth_date : NULL, sex_ok ? (sp_sex_t)e->sex : SP_SEX_UNKNOWN);
-  check_common(vs, e);
-  if (!*e->office_code) viol_add(vs, "office_code", "required");
+  emp_check_new(vs, e, svc_today(req), tmt);
+  op->tmt_cpns = tmt;
   if (viol_fail(req, vs)) return;
 
   svc_actor_t *a = svc_actor_new(req);
@@ -600,7 +475,7 @@ static bool nip_arg_ok(srv_req_t *req, const char *nip) {
     req_fail_field(req, "nip", "required");
     return false;
   }
-  if (strlen(nip) != 18 || !all_digits(nip)) {
+  if (strlen(nip) != 18 || !emp_all_digits(nip)) {
     req_fail_field(req, "nip", "invalid_format");
     return false;
   }
@@ -618,7 +493,7 @@ void svc_my_profile(srv_req_t *req) { emp_show_run(req, NULL, SIMPEG__V1__RESPON
 void svc_employee_history_list(srv_req_t *req) {
   const Simpeg__V1__EmployeeHistoryList *m = req->msg->employee_history_list;
   if (!nip_arg_ok(req, m->nip)) return;
-  if (*m->kind && !in_set(m->kind, history_kinds)) {
+  if (*m->kind && !emp_in_set(m->kind, history_kinds)) {
     req_fail_field(req, "kind", "unknown_value");
     return;
   }
@@ -665,13 +540,13 @@ void svc_employee_edit(srv_req_t *req) {
     return;
   }
   vs->n = 0;
-  if (e->version <= 0) viol_add(vs, "version", "required");
-  check_common(vs, e);
+  if (e->version <= 0) emp_viol_add(vs, "version", "required");
+  emp_check_common(vs, e);
   /* NIP, birth date and sex are fixed (the NIP encodes them): a NIK is
    * checked against the NIP. */
   sp_nip_info_t ni;
-  if (sp_nip_decode(e->nip, &ni) == SP_NIP_INVALID) viol_add(vs, "nip", "invalid_format");
-  else check_nik(vs, "nik", e->nik, svc_today(req), ni.birth_date, ni.sex);
+  if (sp_nip_decode(e->nip, &ni) == SP_NIP_INVALID) emp_viol_add(vs, "nip", "invalid_format");
+  else emp_check_nik(vs, "nik", e->nik, svc_today(req), ni.birth_date, ni.sex);
   if (viol_fail(req, vs)) return;
 
   svc_actor_t *a = svc_actor_new(req);
@@ -829,15 +704,15 @@ static void emp_list_start(emp_list_op_t *op) {
 void svc_employee_list(srv_req_t *req) {
   const Simpeg__V1__EmployeeList *m = req->msg->employee_list;
   viol_t vs = {.n = 0};
-  if (*m->after && (strlen(m->after) > 18 || !all_digits(m->after))) viol_add(&vs, "after", "invalid_cursor");
-  if (*m->rank_code && !in_set(m->rank_code, rank_codes)) viol_add(&vs, "rank_code", "unknown_rank");
+  if (*m->after && (strlen(m->after) > 18 || !emp_all_digits(m->after))) emp_viol_add(&vs, "after", "invalid_cursor");
+  if (*m->rank_code && !emp_in_set(m->rank_code, emp_rank_codes)) emp_viol_add(&vs, "rank_code", "unknown_rank");
   if ((int)m->position_kind < 0 || m->position_kind > SIMPEG__V1__POSITION_KIND__POSITION_KIND_FUNGSIONAL)
-    viol_add(&vs, "position_kind", "out_of_range");
+    emp_viol_add(&vs, "position_kind", "out_of_range");
   if ((int)m->status < 0 || m->status > SIMPEG__V1__EMPLOYEE_STATUS__EMPLOYEE_STATUS_TRANSFERRED_OUT)
-    viol_add(&vs, "status", "out_of_range");
-  if ((int)m->employment_type < 0 || m->employment_type > ETYPE(PPPK)) viol_add(&vs, "employment_type", "out_of_range");
-  if (m->limit > LIST_MAX) viol_add(&vs, "limit", "too_large");
-  if (strlen(m->office_code) > 63) viol_add(&vs, "office_code", "too_long");
+    emp_viol_add(&vs, "status", "out_of_range");
+  if ((int)m->employment_type < 0 || m->employment_type > ETYPE(PPPK)) emp_viol_add(&vs, "employment_type", "out_of_range");
+  if (m->limit > LIST_MAX) emp_viol_add(&vs, "limit", "too_large");
+  if (strlen(m->office_code) > 63) emp_viol_add(&vs, "office_code", "too_long");
   if (viol_fail(req, &vs)) return;
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
@@ -872,11 +747,11 @@ void svc_employee_search(srv_req_t *req) {
   }
   viol_t vs = {.n = 0};
   if (!*q)
-    viol_add(&vs, "query", "required");
-  else if (digits ? strlen(q) > 18 : svc_utf8_len(q) > NAME_MAX_CHARS)
-    viol_add(&vs, "query", "too_long");
-  if (m->limit > SEARCH_MAX) viol_add(&vs, "limit", "too_large");
-  if (strlen(m->office_code) > 63) viol_add(&vs, "office_code", "too_long");
+    emp_viol_add(&vs, "query", "required");
+  else if (digits ? strlen(q) > 18 : svc_utf8_len(q) > EMP_NAME_MAX_CHARS)
+    emp_viol_add(&vs, "query", "too_long");
+  if (m->limit > SEARCH_MAX) emp_viol_add(&vs, "limit", "too_large");
+  if (strlen(m->office_code) > 63) emp_viol_add(&vs, "office_code", "too_long");
   if (viol_fail(req, &vs)) return;
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
@@ -954,8 +829,8 @@ void svc_employee_history_add(srv_req_t *req) {
   vs->n = 0;
   const char *today = svc_today(req);
   long d1 = 0, d2 = 0;
-  check_text(vs, "decree_number", h->decree_number, 100, false);
-  check_date(vs, "decree_date", h->decree_date, false, &d1);
+  emp_check_text(vs, "decree_number", h->decree_number, 100, false);
+  emp_check_date(vs, "decree_date", h->decree_date, false, &d1);
 
   /* values[9..] by kind; [0..8] are shared. */
   const char *v[14];
@@ -964,11 +839,11 @@ void svc_employee_history_add(srv_req_t *req) {
   switch (h->entry_case) {
     case ENTRY(RANK): {
       const Simpeg__V1__RankEntry *x = h->rank;
-      if (!*x->rank_code) viol_add(vs, "rank_code", "required");
-      else if (!in_set(x->rank_code, rank_codes)) viol_add(vs, "rank_code", "unknown_rank");
-      check_date(vs, "tmt", x->tmt, true, &d1);
-      if (x->mkg_years < 0 || x->mkg_years > 50) viol_add(vs, "mkg_years", "out_of_range");
-      if (x->mkg_months < 0 || x->mkg_months > 11) viol_add(vs, "mkg_months", "out_of_range");
+      if (!*x->rank_code) emp_viol_add(vs, "rank_code", "required");
+      else if (!emp_in_set(x->rank_code, emp_rank_codes)) emp_viol_add(vs, "rank_code", "unknown_rank");
+      emp_check_date(vs, "tmt", x->tmt, true, &d1);
+      if (x->mkg_years < 0 || x->mkg_years > 50) emp_viol_add(vs, "mkg_years", "out_of_range");
+      if (x->mkg_months < 0 || x->mkg_months > 11) emp_viol_add(vs, "mkg_months", "out_of_range");
       stmt = DB_STMT_EMP_ADD_RANK;
       v[n++] = x->rank_code;
       v[n++] = x->tmt;
@@ -978,17 +853,17 @@ void svc_employee_history_add(srv_req_t *req) {
     }
     case ENTRY(POSITION): {
       const Simpeg__V1__PositionEntry *x = h->position;
-      check_text(vs, "name", x->name, NAME_MAX_CHARS, true);
+      emp_check_text(vs, "name", x->name, EMP_NAME_MAX_CHARS, true);
       if (x->kind < SIMPEG__V1__POSITION_KIND__POSITION_KIND_JPT ||
           x->kind > SIMPEG__V1__POSITION_KIND__POSITION_KIND_FUNGSIONAL)
-        viol_add(vs, "kind", x->kind == 0 ? "required" : "out_of_range");
+        emp_viol_add(vs, "kind", x->kind == 0 ? "required" : "out_of_range");
       else if (x->kind == SIMPEG__V1__POSITION_KIND__POSITION_KIND_FUNGSIONAL) {
-        if (!in_set(x->functional_level, functional_levels))
-          viol_add(vs, "functional_level", *x->functional_level ? "unknown_value" : "required");
+        if (!emp_in_set(x->functional_level, emp_functional_levels))
+          emp_viol_add(vs, "functional_level", *x->functional_level ? "unknown_value" : "required");
       } else if (*x->functional_level)
-        viol_add(vs, "functional_level", "only_for_fungsional");
-      if (strlen(x->office_code) > 63) viol_add(vs, "office_code", "too_long");
-      check_date(vs, "tmt", x->tmt, true, &d1);
+        emp_viol_add(vs, "functional_level", "only_for_fungsional");
+      if (strlen(x->office_code) > 63) emp_viol_add(vs, "office_code", "too_long");
+      emp_check_date(vs, "tmt", x->tmt, true, &d1);
       stmt = DB_STMT_EMP_ADD_POSITION;
       v[n++] = x->name;
       v[n++] = svc_i64(req, x->kind);
@@ -999,11 +874,11 @@ void svc_employee_history_add(srv_req_t *req) {
     }
     case ENTRY(EDUCATION): {
       const Simpeg__V1__EducationEntry *x = h->education;
-      if (!in_set(x->level, educations)) viol_add(vs, "level", *x->level ? "unknown_value" : "required");
-      check_text(vs, "institution", x->institution, 200, false);
-      check_text(vs, "major", x->major, 200, false);
+      if (!emp_in_set(x->level, emp_educations)) emp_viol_add(vs, "level", *x->level ? "unknown_value" : "required");
+      emp_check_text(vs, "institution", x->institution, 200, false);
+      emp_check_text(vs, "major", x->major, 200, false);
       if (x->graduation_year != 0 && (x->graduation_year < 1900 || x->graduation_year > 2200))
-        viol_add(vs, "graduation_year", "out_of_range");
+        emp_viol_add(vs, "graduation_year", "out_of_range");
       stmt = DB_STMT_EMP_ADD_EDUCATION;
       v[n++] = x->level;
       v[n++] = x->institution;
@@ -1013,12 +888,12 @@ void svc_employee_history_add(srv_req_t *req) {
     }
     case ENTRY(TRAINING): {
       const Simpeg__V1__TrainingEntry *x = h->training;
-      check_text(vs, "name", x->name, NAME_MAX_CHARS, true);
-      check_text(vs, "organizer", x->organizer, 200, false);
-      bool s_ok = check_date(vs, "start_date", x->start_date, true, &d1);
-      bool e_ok = check_date(vs, "end_date", x->end_date, true, &d2);
-      if (s_ok && e_ok && d2 < d1) viol_add(vs, "end_date", "before_start_date");
-      if (x->jp_hours < 1 || x->jp_hours > 1000) viol_add(vs, "jp_hours", "out_of_range");
+      emp_check_text(vs, "name", x->name, EMP_NAME_MAX_CHARS, true);
+      emp_check_text(vs, "organizer", x->organizer, 200, false);
+      bool s_ok = emp_check_date(vs, "start_date", x->start_date, true, &d1);
+      bool e_ok = emp_check_date(vs, "end_date", x->end_date, true, &d2);
+      if (s_ok && e_ok && d2 < d1) emp_viol_add(vs, "end_date", "before_start_date");
+      if (x->jp_hours < 1 || x->jp_hours > 1000) emp_viol_add(vs, "jp_hours", "out_of_range");
       stmt = DB_STMT_EMP_ADD_TRAINING;
       v[n++] = x->name;
       v[n++] = x->organizer;
@@ -1029,12 +904,12 @@ void svc_employee_history_add(srv_req_t *req) {
     }
     case ENTRY(PERFORMANCE): {
       const Simpeg__V1__PerformanceEntry *x = h->performance;
-      if (x->year < 2000 || x->year > 2200) viol_add(vs, "year", x->year == 0 ? "required" : "out_of_range");
-      check_text(vs, "period", x->period, 20, false);
-      if (!in_set(x->result_rating, ratings))
-        viol_add(vs, "result_rating", *x->result_rating ? "unknown_value" : "required");
-      if (!in_set(x->behavior_rating, ratings))
-        viol_add(vs, "behavior_rating", *x->behavior_rating ? "unknown_value" : "required");
+      if (x->year < 2000 || x->year > 2200) emp_viol_add(vs, "year", x->year == 0 ? "required" : "out_of_range");
+      emp_check_text(vs, "period", x->period, 20, false);
+      if (!emp_in_set(x->result_rating, ratings))
+        emp_viol_add(vs, "result_rating", *x->result_rating ? "unknown_value" : "required");
+      if (!emp_in_set(x->behavior_rating, ratings))
+        emp_viol_add(vs, "behavior_rating", *x->behavior_rating ? "unknown_value" : "required");
       stmt = DB_STMT_EMP_ADD_PERFORMANCE;
       v[n++] = svc_i64(req, x->year);
       v[n++] = *x->period ? x->period : "annual";
@@ -1044,10 +919,10 @@ void svc_employee_history_add(srv_req_t *req) {
     }
     case ENTRY(SALARY): {
       const Simpeg__V1__SalaryEntry *x = h->salary;
-      if (!*x->rank_code) viol_add(vs, "rank_code", "required");
-      else if (!in_set(x->rank_code, rank_codes)) viol_add(vs, "rank_code", "unknown_rank");
-      if (x->mkg_years < 0 || x->mkg_years > 50) viol_add(vs, "mkg_years", "out_of_range");
-      check_date(vs, "tmt", x->tmt, true, &d1);
+      if (!*x->rank_code) emp_viol_add(vs, "rank_code", "required");
+      else if (!emp_in_set(x->rank_code, emp_rank_codes)) emp_viol_add(vs, "rank_code", "unknown_rank");
+      if (x->mkg_years < 0 || x->mkg_years > 50) emp_viol_add(vs, "mkg_years", "out_of_range");
+      emp_check_date(vs, "tmt", x->tmt, true, &d1);
       stmt = DB_STMT_EMP_ADD_SALARY;
       v[n++] = x->rank_code;
       v[n++] = svc_i64(req, x->mkg_years);
@@ -1056,10 +931,10 @@ void svc_employee_history_add(srv_req_t *req) {
     }
     case ENTRY(FAMILY): {
       const Simpeg__V1__FamilyEntry *x = h->family;
-      if (!in_set(x->relation, relations)) viol_add(vs, "relation", *x->relation ? "unknown_value" : "required");
-      check_text(vs, "name", x->name, NAME_MAX_CHARS, true);
-      bool b_ok = check_date(vs, "birth_date", x->birth_date, false, &d1);
-      check_nik(vs, "nik", x->nik, today, b_ok ? x->birth_date : NULL, SP_SEX_UNKNOWN);
+      if (!emp_in_set(x->relation, relations)) emp_viol_add(vs, "relation", *x->relation ? "unknown_value" : "required");
+      emp_check_text(vs, "name", x->name, EMP_NAME_MAX_CHARS, true);
+      bool b_ok = emp_check_date(vs, "birth_date", x->birth_date, false, &d1);
+      emp_check_nik(vs, "nik", x->nik, today, b_ok ? x->birth_date : NULL, SP_SEX_UNKNOWN);
       stmt = DB_STMT_EMP_ADD_FAMILY;
       v[n++] = x->relation;
       v[n++] = x->name;

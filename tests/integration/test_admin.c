@@ -127,6 +127,14 @@ static void set_call(Simpeg__V1__Request *req, int call_case, void *m) {
     case CALL(EMPLOYEE_HISTORY_ADD): req->employee_history_add = m; break;
     case CALL(EMPLOYEE_HISTORY_LIST): req->employee_history_list = m; break;
     case CALL(MY_PROFILE): req->my_profile = m; break;
+    /* registry views (svc_views.c) */
+    case CALL(DUK_LIST): req->duk_list = m; break;
+    case CALL(HEADCOUNT): req->headcount = m; break;
+    case CALL(EARLY_WARNINGS): req->early_warnings = m; break;
+    /* import/export (svc_import.c) */
+    case CALL(IMPORT_BEGIN): req->import_begin = m; break;
+    case CALL(IMPORT_CHUNK): req->import_chunk = m; break;
+    case CALL(EXPORT): req->export = m; break;
     default: fail_msg("set_call: case %d is not in the test's list", call_case);
   }
 }
@@ -450,6 +458,14 @@ static const struct {
     {CALL(EMPLOYEE_HISTORY_ADD), "EmployeeHistoryAdd", B(HR) | B(RADM) | B(SADM)},
     {CALL(EMPLOYEE_HISTORY_LIST), "EmployeeHistoryList", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
     {CALL(MY_PROFILE), "MyProfile", SIGNED},
+    /* registry views (svc_views.c) */
+    {CALL(DUK_LIST), "DukList", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
+    {CALL(HEADCOUNT), "Headcount", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
+    {CALL(EARLY_WARNINGS), "EarlyWarnings", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
+    /* import/export (svc_import.c) */
+    {CALL(IMPORT_BEGIN), "ImportBegin", B(HR) | B(RADM) | B(SADM)},
+    {CALL(IMPORT_CHUNK), "ImportChunk", B(HR) | B(RADM) | B(SADM)},
+    {CALL(EXPORT), "Export", B(SUP) | B(HR) | B(RADM) | B(SADM) | B(AUD)},
 };
 
 /* A harmless request of each method; returns the response. */
@@ -540,6 +556,38 @@ static Simpeg__V1__Response *matrix_call(spc_sync_t *s, int call_case) {
     }
     case CALL(MY_PROFILE): {
       Simpeg__V1__MyProfile m = SIMPEG__V1__MY_PROFILE__INIT;
+      return rpc(s, call_case, &m);
+    }
+    /* registry views (svc_views.c): one-row pages of the caller's scope */
+    case CALL(DUK_LIST): {
+      Simpeg__V1__DukList m = SIMPEG__V1__DUK_LIST__INIT;
+      m.limit = 1;
+      return rpc(s, call_case, &m);
+    }
+    case CALL(HEADCOUNT): {
+      Simpeg__V1__Headcount m = SIMPEG__V1__HEADCOUNT__INIT;
+      m.group_by = "sex";
+      return rpc(s, call_case, &m);
+    }
+    case CALL(EARLY_WARNINGS): {
+      Simpeg__V1__EarlyWarnings m = SIMPEG__V1__EARLY_WARNINGS__INIT;
+      m.kind = "retirement";
+      m.limit = 1;
+      return rpc(s, call_case, &m);
+    }
+    /* import/export (svc_import.c): an unknown kind, an unknown import, a one-row page */
+    case CALL(IMPORT_BEGIN): {
+      Simpeg__V1__ImportBegin m = SIMPEG__V1__IMPORT_BEGIN__INIT; /* no kind: invalid */
+      return rpc(s, call_case, &m);
+    }
+    case CALL(IMPORT_CHUNK): {
+      Simpeg__V1__ImportChunk m = SIMPEG__V1__IMPORT_CHUNK__INIT; /* no such import */
+      m.import_id = "none";
+      return rpc(s, call_case, &m);
+    }
+    case CALL(EXPORT): {
+      Simpeg__V1__Export m = SIMPEG__V1__EXPORT__INIT;
+      m.limit = 1;
       return rpc(s, call_case, &m);
     }
     default: fail_msg("no harmless call for case %d", call_case);
