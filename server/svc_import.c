@@ -429,7 +429,7 @@ static int on_record(void *ud, const sp_csv_record_t *rec) {
     return 0;
   }
 
-  char line[24], etype[4], sex[4], status[4], pkind[4];
+  char line[24], etype[12], sex[12], status[12], pkind[12];
   snprintf(line, sizeof(line), "%llu", (unsigned long long)rec->line);
   snprintf(etype, sizeof(etype), "%d", et);
   snprintf(sex, sizeof(sex), "%d", (int)e.sex);
