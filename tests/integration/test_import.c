@@ -123,7 +123,7 @@ static const char *next_nip(char birth[11], int sex) {
   struct tm tm = {.tm_year = 70, .tm_mon = 0, .tm_mday = 1 + day};
   time_t tt = timegm(&tm);
   gmtime_r(&tt, &tm);
-  snprintf(birth, 11, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  strftime(birth, 11, "%Y-%m-%d", &tm);
   return fmt("%04d%02d%02d%04d%02d%d%03d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, RUN_TMT_YEAR, RUN_TMT_MONTH,
              sex, seq);
 }
