@@ -1,6 +1,12 @@
 /* harness: start/stop a real simpegd and speak raw TLS to it; see harness.h. */
 #include "harness.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -433,4 +439,40 @@ void raw_tls_close(raw_tls_t *r) {
   if (r->ctx) sp_tls_ctx_unref(r->ctx);
   r->ctx = NULL;
   sp_buf_free(&r->in);
+}
+
+/* ---- typed calls ---- */
+
+void harness_set_call(Simpeg__V1__Request *req, int call_case, void *msg) {
+  const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(&simpeg__v1__request__descriptor,
+                                                                              (unsigned)call_case);
+  if (!f || !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) fail_msg("harness_set_call: %d is not a method", call_case);
+  req->call_case = (Simpeg__V1__Request__CallCase)call_case;
+  memcpy((char *)req + f->offset, &msg, sizeof(msg));
+}
+
+Simpeg__V1__Response *harness_rpc(spc_sync_t *s, int call_case, void *msg) {
+  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
+  harness_set_call(&req, call_case, msg);
+  Simpeg__V1__Response *resp = NULL;
+  spc_error_t err;
+  int rc = spc_sync_call(s, &req, &resp, &err);
+  if (rc != 0 && rc != SPC_ESERVER) fail_msg("call %d failed: %s %s", call_case, spc_code_name(rc), err.detail);
+  assert_non_null(resp);
+  return resp;
+}
+
+void harness_expect_ok(const Simpeg__V1__Response *r, int result_case) {
+  if (r->error && r->error->code != SIMPEG__V1__ERROR_CODE__ERROR_CODE_OK)
+    fail_msg("expected success, got code %d reason '%s' (%s)%s%s/%s", r->error->code, r->error->reason,
+             r->error->message, r->error->n_violations ? " field " : "",
+             r->error->n_violations ? r->error->violations[0]->field : "",
+             r->error->n_violations ? r->error->violations[0]->reason : "");
+  assert_int_equal(r->result_case, result_case);
+}
+
+void harness_expect_err(const Simpeg__V1__Response *r, int code, const char *reason) {
+  if (!r->error || (int)r->error->code != code || (reason && strcmp(r->error->reason, reason) != 0))
+    fail_msg("expected code %d reason '%s', got code %d reason '%s'", code, reason ? reason : "*",
+             r->error ? (int)r->error->code : 0, r->error ? r->error->reason : "");
 }

@@ -92,6 +92,14 @@ spc_sync_t *sync_open_as(const daemon_t *d, const char *username, const char *pa
  * run meanwhile). 0 when signed in, as sync_login otherwise. */
 int client_login(spc_client_t *c, const char *username, const char *password);
 
+/* Typed calls for tests (they fail the test through cmocka on transport
+ * errors). The oneof member is set through the message descriptor, so every
+ * method of the protocol works without a per-test list. */
+void harness_set_call(Simpeg__V1__Request *req, int call_case, void *msg);
+Simpeg__V1__Response *harness_rpc(spc_sync_t *s, int call_case, void *msg);
+void harness_expect_ok(const Simpeg__V1__Response *r, int result_case);
+void harness_expect_err(const Simpeg__V1__Response *r, int code, const char *reason);
+
 /* A raw TLS connection over a blocking socket, for clients that break the
  * rules. */
 typedef struct raw_tls {

@@ -93,80 +93,8 @@ static spc_sync_t *open_conn(void) {
   return s;
 }
 
-/* Sets the request's call; every method of the protocol is listed, so the
- * permission matrix can name any of them. */
-static void set_call(Simpeg__V1__Request *req, int call_case, void *m) {
-  req->call_case = call_case;
-  switch (call_case) {
-    case CALL(HELLO): req->hello = m; break;
-    case CALL(PING): req->ping = m; break;
-    case CALL(STATUS): req->status = m; break;
-    case CALL(LOGIN): req->login = m; break;
-    case CALL(AUTHENTICATE): req->authenticate = m; break;
-    case CALL(LOGOUT): req->logout = m; break;
-    case CALL(WHOAMI): req->whoami = m; break;
-    case CALL(CHANGE_PASSWORD): req->change_password = m; break;
-    case CALL(USER_ADD): req->user_add = m; break;
-    case CALL(USER_LIST): req->user_list = m; break;
-    case CALL(USER_SHOW): req->user_show = m; break;
-    case CALL(USER_SET_DISABLED): req->user_set_disabled = m; break;
-    case CALL(USER_SET_ROLE): req->user_set_role = m; break;
-    case CALL(USER_RESET_PASSWORD): req->user_reset_password = m; break;
-    case CALL(OFFICE_ADD): req->office_add = m; break;
-    case CALL(OFFICE_LIST): req->office_list = m; break;
-    case CALL(OFFICE_SHOW): req->office_show = m; break;
-    case CALL(OFFICE_MOVE): req->office_move = m; break;
-    case CALL(AUDIT_LIST): req->audit_list = m; break;
-    case CALL(AUDIT_VERIFY): req->audit_verify = m; break;
-    /* registry (svc_employee.c) */
-    case CALL(EMPLOYEE_ADD): req->employee_add = m; break;
-    case CALL(EMPLOYEE_SHOW): req->employee_show = m; break;
-    case CALL(EMPLOYEE_EDIT): req->employee_edit = m; break;
-    case CALL(EMPLOYEE_LIST): req->employee_list = m; break;
-    case CALL(EMPLOYEE_SEARCH): req->employee_search = m; break;
-    case CALL(EMPLOYEE_HISTORY_ADD): req->employee_history_add = m; break;
-    case CALL(EMPLOYEE_HISTORY_LIST): req->employee_history_list = m; break;
-    case CALL(MY_PROFILE): req->my_profile = m; break;
-    /* registry views (svc_views.c) */
-    case CALL(DUK_LIST): req->duk_list = m; break;
-    case CALL(HEADCOUNT): req->headcount = m; break;
-    case CALL(EARLY_WARNINGS): req->early_warnings = m; break;
-    /* import/export (svc_import.c) */
-    case CALL(IMPORT_BEGIN): req->import_begin = m; break;
-    case CALL(IMPORT_CHUNK): req->import_chunk = m; break;
-    case CALL(EXPORT): req->export = m; break;
-    default: fail_msg("set_call: case %d is not in the test's list", call_case);
-  }
-}
-
-/* One call; the caller frees the response. */
-static Simpeg__V1__Response *rpc(spc_sync_t *s, int call_case, void *m) {
-  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
-  set_call(&req, call_case, m);
-  Simpeg__V1__Response *resp = NULL;
-  spc_error_t err;
-  int rc = spc_sync_call(s, &req, &resp, &err);
-  if (rc != 0 && rc != SPC_ESERVER) fail_msg("call %d failed: %s %s", call_case, spc_code_name(rc), err.detail);
-  assert_non_null(resp);
-  return resp;
-}
-
-static void expect_ok(const Simpeg__V1__Response *r, int result_case) {
-  if (r->error && r->error->code != ERR(OK))
-    fail_msg("expected success, got code %d reason '%s' (%s)%s%s", r->error->code, r->error->reason,
-             r->error->message, r->error->n_violations ? " field " : "",
-             r->error->n_violations ? r->error->violations[0]->field : "");
-  assert_int_equal(r->result_case, result_case);
-}
-
-static void expect_err(const Simpeg__V1__Response *r, int code, const char *reason) {
-  if (!r->error || (int)r->error->code != code || (reason && strcmp(r->error->reason, reason) != 0))
-    fail_msg("expected code %d reason '%s', got code %d reason '%s'", code, reason ? reason : "*",
-             r->error ? (int)r->error->code : 0, r->error ? r->error->reason : "");
-}
-
 static void expect_field(const Simpeg__V1__Response *r, int code, const char *field, const char *why) {
-  expect_err(r, code, NULL);
+  harness_expect_err(r, code, NULL);
   if (r->error->n_violations != 1 || strcmp(r->error->violations[0]->field, field) != 0 ||
       strcmp(r->error->violations[0]->reason, why) != 0)
     fail_msg("expected violation %s/%s, got %s/%s", field, why,
@@ -179,8 +107,8 @@ static spc_sync_t *login(const char *user, const char *pw) {
   Simpeg__V1__Login m = SIMPEG__V1__LOGIN__INIT;
   m.username = (char *)user;
   m.password = (char *)pw;
-  Simpeg__V1__Response *r = rpc(s, CALL(LOGIN), &m);
-  expect_ok(r, RES(LOGIN));
+  Simpeg__V1__Response *r = harness_rpc(s, CALL(LOGIN), &m);
+  harness_expect_ok(r, RES(LOGIN));
   spc_response_free(r);
   return s;
 }
@@ -190,8 +118,8 @@ static void login_refused(const char *user, const char *pw) {
   Simpeg__V1__Login m = SIMPEG__V1__LOGIN__INIT;
   m.username = (char *)user;
   m.password = (char *)pw;
-  Simpeg__V1__Response *r = rpc(s, CALL(LOGIN), &m);
-  expect_err(r, ERR(UNAUTHENTICATED), NULL);
+  Simpeg__V1__Response *r = harness_rpc(s, CALL(LOGIN), &m);
+  harness_expect_err(r, ERR(UNAUTHENTICATED), NULL);
   spc_response_free(r);
   spc_sync_close(s);
 }
@@ -199,8 +127,8 @@ static void login_refused(const char *user, const char *pw) {
 /* The connection's session is gone (revoked): a signed-in call is refused. */
 static void session_ended(spc_sync_t *s) {
   Simpeg__V1__WhoAmI m = SIMPEG__V1__WHO_AM_I__INIT;
-  Simpeg__V1__Response *r = rpc(s, CALL(WHOAMI), &m);
-  expect_err(r, ERR(UNAUTHENTICATED), NULL);
+  Simpeg__V1__Response *r = harness_rpc(s, CALL(WHOAMI), &m);
+  harness_expect_err(r, ERR(UNAUTHENTICATED), NULL);
   spc_response_free(r);
 }
 
@@ -213,12 +141,12 @@ static Simpeg__V1__Response *office_add(spc_sync_t *s, const char *code, const c
   m.parent_code = (char *)parent;
   m.valid_from = (char *)(from ? from : "");
   m.valid_to = (char *)(to ? to : "");
-  return rpc(s, CALL(OFFICE_ADD), &m);
+  return harness_rpc(s, CALL(OFFICE_ADD), &m);
 }
 
 static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
   Simpeg__V1__Response *r = office_add(s, code, name, kind, parent, "2020-01-01", NULL);
-  expect_ok(r, RES(OFFICE_ADD));
+  harness_expect_ok(r, RES(OFFICE_ADD));
   assert_string_equal(r->office_add->office->code, code);
   assert_string_equal(r->office_add->office->parent_code, parent);
   spc_response_free(r);
@@ -227,12 +155,12 @@ static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int
 static Simpeg__V1__Response *office_show(spc_sync_t *s, const char *code) {
   Simpeg__V1__OfficeShow m = SIMPEG__V1__OFFICE_SHOW__INIT;
   m.code = (char *)code;
-  return rpc(s, CALL(OFFICE_SHOW), &m);
+  return harness_rpc(s, CALL(OFFICE_SHOW), &m);
 }
 
 static int64_t office_version(spc_sync_t *s, const char *code) {
   Simpeg__V1__Response *r = office_show(s, code);
-  expect_ok(r, RES(OFFICE_SHOW));
+  harness_expect_ok(r, RES(OFFICE_SHOW));
   int64_t v = r->office_show->office->version;
   spc_response_free(r);
   return v;
@@ -243,7 +171,7 @@ static Simpeg__V1__Response *office_move(spc_sync_t *s, const char *code, const 
   m.code = (char *)code;
   m.new_parent_code = (char *)parent;
   m.version = version;
-  return rpc(s, CALL(OFFICE_MOVE), &m);
+  return harness_rpc(s, CALL(OFFICE_MOVE), &m);
 }
 
 static Simpeg__V1__Response *office_list(spc_sync_t *s, const char *under, bool inactive, uint32_t depth) {
@@ -251,7 +179,7 @@ static Simpeg__V1__Response *office_list(spc_sync_t *s, const char *under, bool 
   m.under_code = (char *)(under ? under : "");
   m.include_inactive = inactive;
   m.max_depth = depth;
-  return rpc(s, CALL(OFFICE_LIST), &m);
+  return harness_rpc(s, CALL(OFFICE_LIST), &m);
 }
 
 static Simpeg__V1__Response *user_add(spc_sync_t *s, const char *user, const char *name, int role, const char *office,
@@ -263,13 +191,13 @@ static Simpeg__V1__Response *user_add(spc_sync_t *s, const char *user, const cha
   m.office_code = (char *)office;
   m.nip = (char *)(nip ? nip : "");
   m.password = (char *)(pw ? pw : "");
-  return rpc(s, CALL(USER_ADD), &m);
+  return harness_rpc(s, CALL(USER_ADD), &m);
 }
 
 /* Adds an account and returns its password (generated when pw is NULL). */
 static const char *user_add_ok(spc_sync_t *s, const char *user, int role, const char *office, const char *pw) {
   Simpeg__V1__Response *r = user_add(s, user, fmt("Test %s", user), role, office, NULL, pw);
-  expect_ok(r, RES(USER_ADD));
+  harness_expect_ok(r, RES(USER_ADD));
   assert_string_equal(r->user_add->user->username, user);
   assert_int_equal(r->user_add->user->role, role);
   assert_string_equal(r->user_add->user->office_code, office);
@@ -287,12 +215,12 @@ static const char *user_add_ok(spc_sync_t *s, const char *user, int role, const 
 static Simpeg__V1__Response *user_show(spc_sync_t *s, const char *user) {
   Simpeg__V1__UserShow m = SIMPEG__V1__USER_SHOW__INIT;
   m.username = (char *)user;
-  return rpc(s, CALL(USER_SHOW), &m);
+  return harness_rpc(s, CALL(USER_SHOW), &m);
 }
 
 static int64_t user_version(spc_sync_t *s, const char *user) {
   Simpeg__V1__Response *r = user_show(s, user);
-  expect_ok(r, RES(USER_SHOW));
+  harness_expect_ok(r, RES(USER_SHOW));
   int64_t v = r->user_show->user->version;
   spc_response_free(r);
   return v;
@@ -303,7 +231,7 @@ static Simpeg__V1__Response *user_set_disabled(spc_sync_t *s, const char *user, 
   m.username = (char *)user;
   m.disabled = disabled;
   m.version = version;
-  return rpc(s, CALL(USER_SET_DISABLED), &m);
+  return harness_rpc(s, CALL(USER_SET_DISABLED), &m);
 }
 
 static Simpeg__V1__Response *user_set_role(spc_sync_t *s, const char *user, int role, const char *office,
@@ -313,14 +241,14 @@ static Simpeg__V1__Response *user_set_role(spc_sync_t *s, const char *user, int 
   m.role = role;
   m.office_code = (char *)(office ? office : "");
   m.version = version;
-  return rpc(s, CALL(USER_SET_ROLE), &m);
+  return harness_rpc(s, CALL(USER_SET_ROLE), &m);
 }
 
 static Simpeg__V1__Response *user_reset_password(spc_sync_t *s, const char *user, const char *pw) {
   Simpeg__V1__UserResetPassword m = SIMPEG__V1__USER_RESET_PASSWORD__INIT;
   m.username = (char *)user;
   m.new_password = (char *)(pw ? pw : "");
-  return rpc(s, CALL(USER_RESET_PASSWORD), &m);
+  return harness_rpc(s, CALL(USER_RESET_PASSWORD), &m);
 }
 
 static Simpeg__V1__Response *user_list(spc_sync_t *s, const char *office, int role, bool disabled, const char *after,
@@ -331,7 +259,7 @@ static Simpeg__V1__Response *user_list(spc_sync_t *s, const char *office, int ro
   m.include_disabled = disabled;
   m.after_username = (char *)(after ? after : "");
   m.limit = limit;
-  return rpc(s, CALL(USER_LIST), &m);
+  return harness_rpc(s, CALL(USER_LIST), &m);
 }
 
 static Simpeg__V1__Response *audit_list(spc_sync_t *s, const char *actor, const char *entity, const char *entity_id,
@@ -342,12 +270,12 @@ static Simpeg__V1__Response *audit_list(spc_sync_t *s, const char *actor, const 
   m.entity_id = (char *)(entity_id ? entity_id : "");
   m.before_seq = before;
   m.limit = limit;
-  return rpc(s, CALL(AUDIT_LIST), &m);
+  return harness_rpc(s, CALL(AUDIT_LIST), &m);
 }
 
 static Simpeg__V1__Response *audit_verify(spc_sync_t *s) {
   Simpeg__V1__AuditVerify m = SIMPEG__V1__AUDIT_VERIFY__INIT;
-  return rpc(s, CALL(AUDIT_VERIFY), &m);
+  return harness_rpc(s, CALL(AUDIT_VERIFY), &m);
 }
 
 static bool list_has_user(const Simpeg__V1__UserListReply *l, const char *user) {
@@ -474,36 +402,36 @@ static Simpeg__V1__Response *matrix_call(spc_sync_t *s, int call_case) {
   switch (call_case) {
     case CALL(PING): {
       Simpeg__V1__Ping m = SIMPEG__V1__PING__INIT;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(STATUS): {
       Simpeg__V1__StatusRequest m = SIMPEG__V1__STATUS_REQUEST__INIT;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(LOGIN): {
       Simpeg__V1__Login m = SIMPEG__V1__LOGIN__INIT; /* empty: refused before any check */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(AUTHENTICATE): {
       Simpeg__V1__Authenticate m = SIMPEG__V1__AUTHENTICATE__INIT;
       m.token = "not-a-token";
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(LOGOUT): {
       Simpeg__V1__Logout m = SIMPEG__V1__LOGOUT__INIT;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(WHOAMI): {
       Simpeg__V1__WhoAmI m = SIMPEG__V1__WHO_AM_I__INIT;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(CHANGE_PASSWORD): {
       Simpeg__V1__ChangePassword m = SIMPEG__V1__CHANGE_PASSWORD__INIT; /* empty: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(USER_ADD): {
       Simpeg__V1__UserAdd m = SIMPEG__V1__USER_ADD__INIT; /* empty: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(USER_LIST): return user_list(s, NULL, 0, false, NULL, 1);
     case CALL(USER_SHOW): return user_show(s, nobody);
@@ -512,83 +440,83 @@ static Simpeg__V1__Response *matrix_call(spc_sync_t *s, int call_case) {
     case CALL(USER_RESET_PASSWORD): return user_reset_password(s, nobody, NULL);
     case CALL(OFFICE_ADD): {
       Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT; /* empty: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(OFFICE_LIST): return office_list(s, NULL, false, 1);
     case CALL(OFFICE_SHOW): return office_show(s, oc("NOWHERE"));
     case CALL(OFFICE_MOVE): {
       Simpeg__V1__OfficeMove m = SIMPEG__V1__OFFICE_MOVE__INIT; /* empty: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(AUDIT_LIST): return audit_list(s, NULL, NULL, NULL, 0, 1);
     case CALL(AUDIT_VERIFY): return audit_verify(s);
     /* registry (svc_employee.c): empty or unknown NIPs, refused or not found */
     case CALL(EMPLOYEE_ADD): {
       Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT; /* no employee: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(EMPLOYEE_SHOW): {
       Simpeg__V1__EmployeeShow m = SIMPEG__V1__EMPLOYEE_SHOW__INIT;
       m.nip = "199001012015011999";
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(EMPLOYEE_EDIT): {
       Simpeg__V1__EmployeeEdit m = SIMPEG__V1__EMPLOYEE_EDIT__INIT; /* no employee: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(EMPLOYEE_LIST): {
       Simpeg__V1__EmployeeList m = SIMPEG__V1__EMPLOYEE_LIST__INIT;
       m.limit = 1;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(EMPLOYEE_SEARCH): {
       Simpeg__V1__EmployeeSearch m = SIMPEG__V1__EMPLOYEE_SEARCH__INIT; /* empty query: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(EMPLOYEE_HISTORY_ADD): {
       Simpeg__V1__EmployeeHistoryAdd m = SIMPEG__V1__EMPLOYEE_HISTORY_ADD__INIT; /* empty: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(EMPLOYEE_HISTORY_LIST): {
       Simpeg__V1__EmployeeHistoryList m = SIMPEG__V1__EMPLOYEE_HISTORY_LIST__INIT;
       m.nip = "199001012015011999";
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(MY_PROFILE): {
       Simpeg__V1__MyProfile m = SIMPEG__V1__MY_PROFILE__INIT;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     /* registry views (svc_views.c): one-row pages of the caller's scope */
     case CALL(DUK_LIST): {
       Simpeg__V1__DukList m = SIMPEG__V1__DUK_LIST__INIT;
       m.limit = 1;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(HEADCOUNT): {
       Simpeg__V1__Headcount m = SIMPEG__V1__HEADCOUNT__INIT;
       m.group_by = "sex";
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(EARLY_WARNINGS): {
       Simpeg__V1__EarlyWarnings m = SIMPEG__V1__EARLY_WARNINGS__INIT;
       m.kind = "retirement";
       m.limit = 1;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     /* import/export (svc_import.c): an unknown kind, an unknown import, a one-row page */
     case CALL(IMPORT_BEGIN): {
       Simpeg__V1__ImportBegin m = SIMPEG__V1__IMPORT_BEGIN__INIT; /* no kind: invalid */
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(IMPORT_CHUNK): {
       Simpeg__V1__ImportChunk m = SIMPEG__V1__IMPORT_CHUNK__INIT; /* no such import */
       m.import_id = "none";
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     case CALL(EXPORT): {
       Simpeg__V1__Export m = SIMPEG__V1__EXPORT__INIT;
       m.limit = 1;
-      return rpc(s, call_case, &m);
+      return harness_rpc(s, call_case, &m);
     }
     default: fail_msg("no harmless call for case %d", call_case);
   }
@@ -601,7 +529,7 @@ static Simpeg__V1__Response *matrix_call(spc_sync_t *s, int call_case) {
 static Simpeg__V1__ServerFrame *raw_rpc(raw_tls_t *c, uint64_t id, int call_case, void *m) {
   Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
   req.id = id;
-  set_call(&req, call_case, m);
+  harness_set_call(&req, call_case, m);
   assert_true(raw_tls_send_request(c, &req));
   Simpeg__V1__ServerFrame *f = raw_tls_read_frame(c, 10000);
   assert_non_null(f);
@@ -617,14 +545,14 @@ static Simpeg__V1__ServerFrame *second_hello(const char *user, const char *pw) {
   h.client_name = "simpeg-tests";
   h.client_version = "1";
   Simpeg__V1__ServerFrame *f = raw_rpc(&c, 1, CALL(HELLO), &h);
-  expect_ok(f->response, RES(HELLO));
+  harness_expect_ok(f->response, RES(HELLO));
   simpeg__v1__server_frame__free_unpacked(f, NULL);
   if (user) {
     Simpeg__V1__Login l = SIMPEG__V1__LOGIN__INIT;
     l.username = (char *)user;
     l.password = (char *)pw;
     f = raw_rpc(&c, 2, CALL(LOGIN), &l);
-    expect_ok(f->response, RES(LOGIN));
+    harness_expect_ok(f->response, RES(LOGIN));
     simpeg__v1__server_frame__free_unpacked(f, NULL);
   }
   f = raw_rpc(&c, 3, CALL(HELLO), &h);
@@ -739,12 +667,12 @@ static void office_tree_rules(void **state) {
   spc_response_free(r);
   /* Codes are unique. */
   r = office_add(ROOT, oc("12.75"), "Kota Binjai lagi", KIND(CITY), oc("12"), NULL, NULL);
-  expect_err(r, ERR(ALREADY_EXISTS), "office_code_taken");
+  harness_expect_err(r, ERR(ALREADY_EXISTS), "office_code_taken");
   spc_response_free(r);
 
   /* Show: the path runs from the root. */
   r = office_show(ROOT, oc("12.75.BKPSDM"));
-  expect_ok(r, RES(OFFICE_SHOW));
+  harness_expect_ok(r, RES(OFFICE_SHOW));
   Simpeg__V1__Office *o = r->office_show->office;
   assert_int_equal(o->n_path, 4);
   assert_string_equal(o->path[0], "ID");
@@ -757,17 +685,17 @@ static void office_tree_rules(void **state) {
 
   /* List: depth-first, parents before children; max_depth; inactive. */
   r = office_add(ROOT, oc("12.76"), "Kota lama", KIND(CITY), oc("12"), "2001-01-01", "2010-12-31");
-  expect_ok(r, RES(OFFICE_ADD));
+  harness_expect_ok(r, RES(OFFICE_ADD));
   spc_response_free(r);
   r = office_list(ROOT, oc("12"), false, 0);
-  expect_ok(r, RES(OFFICE_LIST));
+  harness_expect_ok(r, RES(OFFICE_LIST));
   const char *want[] = {oc("12"), oc("12.75"), oc("12.75.BKPSDM"), oc("12.75.BKPSDM.MUT"), oc("12.75.BKPSDM.MUT.UPT"),
                         oc("12.BKD")};
   assert_int_equal(r->office_list->n_offices, 6);
   for (size_t i = 0; i < 6; i++) assert_string_equal(r->office_list->offices[i]->code, want[i]);
   spc_response_free(r);
   r = office_list(ROOT, oc("12"), true, 1);
-  expect_ok(r, RES(OFFICE_LIST));
+  harness_expect_ok(r, RES(OFFICE_LIST));
   assert_int_equal(r->office_list->n_offices, 4); /* 12, 12.75, 12.76 (ended), 12.BKD */
   assert_string_equal(r->office_list->offices[2]->code, oc("12.76"));
   assert_string_equal(r->office_list->offices[2]->valid_to, "2010-12-31");
@@ -775,7 +703,7 @@ static void office_tree_rules(void **state) {
 
   /* Binjai's admin adds inside Kota Binjai only. */
   r = office_add(BINJAI, oc("12.75.DISDIK"), "Dinas Pendidikan Kota Binjai", KIND(AGENCY), oc("12.75"), NULL, NULL);
-  expect_ok(r, RES(OFFICE_ADD));
+  harness_expect_ok(r, RES(OFFICE_ADD));
   spc_response_free(r);
   r = office_add(BINJAI, oc("12.77"), "Kota lain", KIND(CITY), oc("12"), NULL, NULL);
   expect_field(r, ERR(NOT_FOUND), "parent_code", "not_found");
@@ -808,14 +736,14 @@ static void office_move_rewrites_the_subtree_and_checks_versions(void **state) {
   spc_response_free(r);
   /* A stale version: ABORTED. */
   r = office_move(ROOT, oc("12.75.DINKES"), oc("16.71"), v + 1);
-  expect_err(r, ERR(ABORTED), "version_conflict");
+  harness_expect_err(r, ERR(ABORTED), "version_conflict");
   spc_response_free(r);
   r = office_move(ROOT, oc("12.75.DINKES"), oc("16.71"), 0);
   expect_field(r, ERR(INVALID_ARGUMENT), "version", "required");
   spc_response_free(r);
 
   r = office_move(ROOT, oc("12.75.DINKES"), oc("16.71"), v);
-  expect_ok(r, RES(OFFICE_MOVE));
+  harness_expect_ok(r, RES(OFFICE_MOVE));
   assert_string_equal(r->office_move->office->parent_code, oc("16.71"));
   assert_int_equal(r->office_move->office->version, v + 1);
   assert_int_equal(r->office_move->office->n_path, 4);
@@ -823,7 +751,7 @@ static void office_move_rewrites_the_subtree_and_checks_versions(void **state) {
   spc_response_free(r);
   /* The child moved with it. */
   r = office_show(ROOT, oc("12.75.DINKES.PKM"));
-  expect_ok(r, RES(OFFICE_SHOW));
+  harness_expect_ok(r, RES(OFFICE_SHOW));
   assert_int_equal(r->office_show->office->n_path, 5);
   assert_string_equal(r->office_show->office->path[2], oc("16.71"));
   spc_response_free(r);
@@ -835,12 +763,12 @@ static void office_move_rewrites_the_subtree_and_checks_versions(void **state) {
   spc_response_free(r);
   /* The old version is stale now. */
   r = office_move(ROOT, oc("12.75.DINKES"), oc("12.75"), v);
-  expect_err(r, ERR(ABORTED), "version_conflict");
+  harness_expect_err(r, ERR(ABORTED), "version_conflict");
   spc_response_free(r);
 
   /* The move is audited with the row before and after. */
   r = audit_list(ROOT, ROOT_USER, "office", oc("12.75.DINKES"), 0, 10);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   assert_true(r->audit_list->n_entries >= 2);
   Simpeg__V1__AuditEntry *e = r->audit_list->entries[0];
   assert_string_equal(e->method, "OfficeMove");
@@ -891,7 +819,7 @@ static void user_rules_and_scope(void **state) {
   snprintf(nip, sizeof(nip), "%04d%02d%02d%04d%02d%d%03d", 1970 + rand() % 30, 1 + rand() % 12, 1 + rand() % 28,
            2005 + rand() % 15, 1 + rand() % 12, 1 + rand() % 2, 1 + rand() % 999);
   r = user_add(BINJAI, un("nip1"), "Siti", ROLE(EMPLOYEE), oc("12.75"), nip, NULL);
-  expect_ok(r, RES(USER_ADD));
+  harness_expect_ok(r, RES(USER_ADD));
   assert_string_equal(r->user_add->user->nip, nip);
   spc_response_free(r);
   r = user_add(BINJAI, un("nip2"), "Siti lagi", ROLE(EMPLOYEE), oc("12.75"), nip, NULL);
@@ -904,7 +832,7 @@ static void user_rules_and_scope(void **state) {
 
   /* A regional admin grants any role but system_admin. */
   r = user_add(BINJAI, un("x2"), "x", ROLE(SYSTEM_ADMIN), oc("12.75"), NULL, NULL);
-  expect_err(r, ERR(PERMISSION_DENIED), "role_not_grantable");
+  harness_expect_err(r, ERR(PERMISSION_DENIED), "role_not_grantable");
   spc_response_free(r);
 
   /* Across regions: Binjai's admin sees nothing of Palembang, and the
@@ -922,13 +850,13 @@ static void user_rules_and_scope(void **state) {
   spc_response_free(r2);
   int64_t pv = user_version(ROOT, PLG_USER);
   r = user_set_disabled(BINJAI, PLG_USER, true, 0);
-  expect_err(r, ERR(NOT_FOUND), "user_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "user_not_found");
   spc_response_free(r);
   r = user_set_role(BINJAI, PLG_USER, ROLE(EMPLOYEE), NULL, pv);
-  expect_err(r, ERR(NOT_FOUND), "user_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "user_not_found");
   spc_response_free(r);
   r = user_reset_password(BINJAI, PLG_USER, NULL);
-  expect_err(r, ERR(NOT_FOUND), "user_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "user_not_found");
   spc_response_free(r);
   r = user_list(BINJAI, oc("16.71"), 0, true, NULL, 100);
   expect_field(r, ERR(NOT_FOUND), "office_code", "not_found");
@@ -943,13 +871,13 @@ static void user_rules_and_scope(void **state) {
   expect_field(r, ERR(NOT_FOUND), "under_code", "not_found");
   spc_response_free(r);
   r = office_list(BINJAI, NULL, true, 0);
-  expect_ok(r, RES(OFFICE_LIST));
+  harness_expect_ok(r, RES(OFFICE_LIST));
   assert_string_equal(r->office_list->offices[0]->code, oc("12.75"));
   for (size_t i = 0; i < r->office_list->n_offices; i++)
     assert_non_null(strstr(r->office_list->offices[i]->code, oc("12.75")));
   spc_response_free(r);
   r = user_list(BINJAI, NULL, 0, true, NULL, 1000);
-  expect_ok(r, RES(USER_LIST));
+  harness_expect_ok(r, RES(USER_LIST));
   assert_true(list_has_user(r->user_list, emp));
   assert_true(list_has_user(r->user_list, BINJAI_USER));
   assert_false(list_has_user(r->user_list, PLG_USER));
@@ -957,7 +885,7 @@ static void user_rules_and_scope(void **state) {
   spc_response_free(r);
   /* Palembang's admin does not see Binjai either. */
   r = user_show(PLG, emp);
-  expect_err(r, ERR(NOT_FOUND), "user_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "user_not_found");
   spc_response_free(r);
 
   /* A system admin placed in Binjai is beyond Binjai's admin: visible, but
@@ -966,17 +894,17 @@ static void user_rules_and_scope(void **state) {
   user_add_ok(ROOT, sys, ROLE(SYSTEM_ADMIN), oc("12.75.BKPSDM"), NULL);
   int64_t sv = user_version(BINJAI, sys);
   r = user_set_role(BINJAI, sys, ROLE(EMPLOYEE), NULL, sv);
-  expect_err(r, ERR(PERMISSION_DENIED), "cannot_manage_role");
+  harness_expect_err(r, ERR(PERMISSION_DENIED), "cannot_manage_role");
   spc_response_free(r);
   r = user_set_disabled(BINJAI, sys, true, sv);
-  expect_err(r, ERR(PERMISSION_DENIED), "cannot_manage_role");
+  harness_expect_err(r, ERR(PERMISSION_DENIED), "cannot_manage_role");
   spc_response_free(r);
   r = user_reset_password(BINJAI, sys, NULL);
-  expect_err(r, ERR(PERMISSION_DENIED), "cannot_manage_role");
+  harness_expect_err(r, ERR(PERMISSION_DENIED), "cannot_manage_role");
   spc_response_free(r);
   /* Nobody raises an account to a role they cannot grant. */
   r = user_set_role(BINJAI, emp, ROLE(SYSTEM_ADMIN), NULL, user_version(BINJAI, emp));
-  expect_err(r, ERR(PERMISSION_DENIED), "role_not_grantable");
+  harness_expect_err(r, ERR(PERMISSION_DENIED), "role_not_grantable");
   spc_response_free(r);
 }
 
@@ -989,15 +917,15 @@ static void disable_and_enable_revoke_sessions(void **state) {
 
   /* You cannot disable yourself. */
   r = user_set_disabled(BINJAI, BINJAI_USER, true, 0);
-  expect_err(r, ERR(FAILED_PRECONDITION), "cannot_disable_self");
+  harness_expect_err(r, ERR(FAILED_PRECONDITION), "cannot_disable_self");
   spc_response_free(r);
 
   int64_t v = user_version(BINJAI, u);
   r = user_set_disabled(BINJAI, u, true, v + 5);
-  expect_err(r, ERR(ABORTED), "version_conflict");
+  harness_expect_err(r, ERR(ABORTED), "version_conflict");
   spc_response_free(r);
   r = user_set_disabled(BINJAI, u, true, v);
-  expect_ok(r, RES(USER_SET_DISABLED));
+  harness_expect_ok(r, RES(USER_SET_DISABLED));
   assert_true(r->user_set_disabled->user->disabled);
   assert_int_equal(r->user_set_disabled->user->version, v + 1);
   spc_response_free(r);
@@ -1014,21 +942,21 @@ static void disable_and_enable_revoke_sessions(void **state) {
                    0);
   /* Disabled accounts are listed only when asked for. */
   r = user_list(BINJAI, oc("12.75.BKPSDM"), ROLE(HR_OFFICER), false, NULL, 1000);
-  expect_ok(r, RES(USER_LIST));
+  harness_expect_ok(r, RES(USER_LIST));
   assert_false(list_has_user(r->user_list, u));
   spc_response_free(r);
   r = user_list(BINJAI, oc("12.75.BKPSDM"), ROLE(HR_OFFICER), true, NULL, 1000);
-  expect_ok(r, RES(USER_LIST));
+  harness_expect_ok(r, RES(USER_LIST));
   assert_true(list_has_user(r->user_list, u));
   spc_response_free(r);
   /* Disabling twice changes nothing. */
   r = user_set_disabled(BINJAI, u, true, 0);
-  expect_ok(r, RES(USER_SET_DISABLED));
+  harness_expect_ok(r, RES(USER_SET_DISABLED));
   assert_int_equal(r->user_set_disabled->user->version, v + 1);
   spc_response_free(r);
 
   r = user_set_disabled(BINJAI, u, false, 0);
-  expect_ok(r, RES(USER_SET_DISABLED));
+  harness_expect_ok(r, RES(USER_SET_DISABLED));
   assert_false(r->user_set_disabled->user->disabled);
   spc_response_free(r);
   s = login(u, pw);
@@ -1036,7 +964,7 @@ static void disable_and_enable_revoke_sessions(void **state) {
 
   /* Both changes are audited with the state before and after. */
   r = audit_list(ROOT, BINJAI_USER, "user", u, 0, 10);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   int seen = 0;
   for (size_t i = 0; i < r->audit_list->n_entries; i++) {
     Simpeg__V1__AuditEntry *e = r->audit_list->entries[i];
@@ -1060,12 +988,12 @@ static void role_change_checks_version_and_revokes(void **state) {
 
   /* Two admins read version v; the first change wins, the second is stale. */
   r = user_set_role(BINJAI, u, ROLE(HR_OFFICER), NULL, v);
-  expect_ok(r, RES(USER_SET_ROLE));
+  harness_expect_ok(r, RES(USER_SET_ROLE));
   assert_int_equal(r->user_set_role->user->role, ROLE(HR_OFFICER));
   assert_int_equal(r->user_set_role->user->version, v + 1);
   spc_response_free(r);
   r = user_set_role(ROOT, u, ROLE(SUPERVISOR), NULL, v);
-  expect_err(r, ERR(ABORTED), "version_conflict");
+  harness_expect_err(r, ERR(ABORTED), "version_conflict");
   assert_non_null(strstr(r->error->message, fmt("version %lld", (long long)(v + 1))));
   spc_response_free(r);
   r = user_set_role(BINJAI, u, ROLE(HR_OFFICER), NULL, 0);
@@ -1077,7 +1005,7 @@ static void role_change_checks_version_and_revokes(void **state) {
   spc_sync_close(s);
   s = login(u, pw);
   r = user_list(s, NULL, 0, false, NULL, 10); /* hr_officer may list now */
-  expect_ok(r, RES(USER_LIST));
+  harness_expect_ok(r, RES(USER_LIST));
   spc_response_free(r);
   spc_sync_close(s);
 
@@ -1086,16 +1014,16 @@ static void role_change_checks_version_and_revokes(void **state) {
   expect_field(r, ERR(NOT_FOUND), "office_code", "not_found");
   spc_response_free(r);
   r = user_set_role(BINJAI, u, ROLE(HR_OFFICER), oc("12.75.BKPSDM.MUT"), v + 1);
-  expect_ok(r, RES(USER_SET_ROLE));
+  harness_expect_ok(r, RES(USER_SET_ROLE));
   assert_string_equal(r->user_set_role->user->office_code, oc("12.75.BKPSDM.MUT"));
   spc_response_free(r);
   /* Changing one's own role is refused. */
   r = user_set_role(BINJAI, BINJAI_USER, ROLE(EMPLOYEE), NULL, user_version(ROOT, BINJAI_USER));
-  expect_err(r, ERR(FAILED_PRECONDITION), "cannot_change_own_role");
+  harness_expect_err(r, ERR(FAILED_PRECONDITION), "cannot_change_own_role");
   spc_response_free(r);
 
   r = audit_list(ROOT, NULL, "user", u, 0, 10);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   Simpeg__V1__AuditEntry *e = r->audit_list->entries[0];
   assert_string_equal(e->method, "UserSetRole");
   assert_string_equal(e->actor, BINJAI_USER);
@@ -1113,7 +1041,7 @@ static void password_reset_revokes_and_returns_once(void **state) {
   expect_field(r, ERR(INVALID_ARGUMENT), "new_password", "too_short");
   spc_response_free(r);
   r = user_reset_password(BINJAI, u, NULL);
-  expect_ok(r, RES(USER_RESET_PASSWORD));
+  harness_expect_ok(r, RES(USER_RESET_PASSWORD));
   char generated[32];
   snprintf(generated, sizeof(generated), "%s", r->user_reset_password->generated_password);
   assert_int_equal(strlen(generated), 20);
@@ -1124,13 +1052,13 @@ static void password_reset_revokes_and_returns_once(void **state) {
   s = login(u, generated);
   spc_sync_close(s);
   r = user_reset_password(BINJAI, u, "dewi-chosen-password");
-  expect_ok(r, RES(USER_RESET_PASSWORD));
+  harness_expect_ok(r, RES(USER_RESET_PASSWORD));
   assert_string_equal(r->user_reset_password->generated_password, "");
   spc_response_free(r);
   s = login(u, "dewi-chosen-password");
   spc_sync_close(s);
   r = user_reset_password(BINJAI, BINJAI_USER, NULL);
-  expect_err(r, ERR(FAILED_PRECONDITION), "use_change_password");
+  harness_expect_err(r, ERR(FAILED_PRECONDITION), "use_change_password");
   spc_response_free(r);
 }
 
@@ -1143,7 +1071,7 @@ static void user_list_pages_by_username(void **state) {
   int got = 0, pages = 0;
   for (;;) {
     r = user_list(BINJAI, oc("12.75.BKPSDM.PG"), 0, false, after, 2);
-    expect_ok(r, RES(USER_LIST));
+    harness_expect_ok(r, RES(USER_LIST));
     pages++;
     for (size_t i = 0; i < r->user_list->n_users; i++) {
       assert_string_equal(r->user_list->users[i]->username, un(names[got]));
@@ -1159,7 +1087,7 @@ static void user_list_pages_by_username(void **state) {
   assert_int_equal(pages, 3);
   /* The list read is audited, naming the accounts disclosed. */
   r = audit_list(ROOT, BINJAI_USER, "user", oc("12.75.BKPSDM.PG"), 0, 1);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   assert_string_equal(r->audit_list->entries[0]->method, "UserList");
   assert_non_null(strstr(r->audit_list->entries[0]->after_json, un("pe")));
   spc_response_free(r);
@@ -1175,20 +1103,20 @@ static void reads_of_others_are_audited_and_no_hash_is_ever_logged(void **state)
   const char *av[] = {hr};
   const char *count_reads = "SELECT count(*) FROM audit_log WHERE actor = $1 AND method = 'UserShow'";
   r = user_show(s, hr); /* oneself: not logged */
-  expect_ok(r, RES(USER_SHOW));
+  harness_expect_ok(r, RES(USER_SHOW));
   spc_response_free(r);
   assert_int_equal(sql_int(count_reads, 1, av), 0);
   const char *other = un("budi"); /* in the same agency */
   r = user_show(s, other);
-  expect_ok(r, RES(USER_SHOW));
+  harness_expect_ok(r, RES(USER_SHOW));
   assert_int_equal(r->user_show->user->role, ROLE(EMPLOYEE));
   spc_response_free(r);
   assert_int_equal(sql_int(count_reads, 1, av), 1);
   r = user_show(s, BINJAI_USER); /* the city's admin is above the agency: out of scope */
-  expect_err(r, ERR(NOT_FOUND), "user_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "user_not_found");
   spc_response_free(r);
   r = user_show(s, PLG_USER); /* out of scope: not found, nothing read */
-  expect_err(r, ERR(NOT_FOUND), "user_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "user_not_found");
   spc_response_free(r);
   assert_int_equal(sql_int(count_reads, 1, av), 1);
   const char *ev[] = {hr, other};
@@ -1222,22 +1150,22 @@ static void audit_list_is_scoped_and_pages_newest_first(void **state) {
   /* Binjai's admin sees what actors of Kota Binjai did, not Palembang's
    * nor the root's. */
   r = audit_list(BINJAI, NULL, NULL, NULL, 0, 1000);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   assert_true(r->audit_list->n_entries > 0);
   for (size_t i = 0; i < r->audit_list->n_entries; i++)
     assert_non_null(strstr(r->audit_list->entries[i]->actor_office, oc("12.75")));
   spc_response_free(r);
   r = audit_list(BINJAI, ROOT_USER, NULL, NULL, 0, 10);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   assert_int_equal(r->audit_list->n_entries, 0);
   spc_response_free(r);
   r = audit_list(PLG, BINJAI_USER, NULL, NULL, 0, 10);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   assert_int_equal(r->audit_list->n_entries, 0);
   spc_response_free(r);
   /* The root sees everyone's. */
   r = audit_list(ROOT, BINJAI_USER, NULL, NULL, 0, 10);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   assert_int_equal(r->audit_list->n_entries, 10);
   assert_true(r->audit_list->next_before > 0);
   uint64_t prev = UINT64_MAX;
@@ -1252,7 +1180,7 @@ static void audit_list_is_scoped_and_pages_newest_first(void **state) {
   assert_int_equal(next, prev);
   spc_response_free(r);
   r = audit_list(ROOT, BINJAI_USER, NULL, NULL, next, 10);
-  expect_ok(r, RES(AUDIT_LIST));
+  harness_expect_ok(r, RES(AUDIT_LIST));
   assert_true(r->audit_list->n_entries > 0);
   assert_true(r->audit_list->entries[0]->seq < next);
   spc_response_free(r);
@@ -1269,7 +1197,7 @@ static void tamper(const char *trigger, const char *stmt, const char *seq) {
 
 static void expect_verify(spc_sync_t *s, bool ok, const char *problem, long long seq) {
   Simpeg__V1__Response *r = audit_verify(s);
-  expect_ok(r, RES(AUDIT_VERIFY));
+  harness_expect_ok(r, RES(AUDIT_VERIFY));
   Simpeg__V1__AuditVerifyReply *v = r->audit_verify;
   if (v->ok != ok || strcmp(v->problem, problem) != 0 || (long long)v->first_broken_seq != seq)
     fail_msg("verify: expected ok=%d %s at %lld, got ok=%d %s at %llu (%llu rows)", ok, problem, seq, v->ok, v->problem,

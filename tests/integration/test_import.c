@@ -75,12 +75,6 @@ static Simpeg__V1__Response *rpc(spc_sync_t *s, Simpeg__V1__Request *req) {
   return resp;
 }
 
-static void expect_ok(const Simpeg__V1__Response *r, int result_case) {
-  if (r->error && r->error->code != ERR(OK))
-    fail_msg("expected success, got code %d reason '%s' (%s)", r->error->code, r->error->reason, r->error->message);
-  assert_int_equal(r->result_case, result_case);
-}
-
 static void office_add_ok(const char *code, const char *name, int kind, const char *parent) {
   Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT;
   m.code = (char *)code;
@@ -91,7 +85,7 @@ static void office_add_ok(const char *code, const char *name, int kind, const ch
   req.call_case = CALL(OFFICE_ADD);
   req.office_add = &m;
   Simpeg__V1__Response *r = rpc(ROOT, &req);
-  expect_ok(r, RES(OFFICE_ADD));
+  harness_expect_ok(r, RES(OFFICE_ADD));
   spc_response_free(r);
 }
 
@@ -150,7 +144,7 @@ static Simpeg__V1__Response *import_file(spc_sync_t *s, const char *data, size_t
   req.call_case = CALL(IMPORT_BEGIN);
   req.import_begin = &b;
   Simpeg__V1__Response *r = rpc(s, &req);
-  expect_ok(r, RES(IMPORT_BEGIN));
+  harness_expect_ok(r, RES(IMPORT_BEGIN));
   char *id = strdup(r->import_begin->import_id);
   assert_true(r->import_begin->max_chunk >= chunk);
   spc_response_free(r);
@@ -167,7 +161,7 @@ static Simpeg__V1__Response *import_file(spc_sync_t *s, const char *data, size_t
     q.call_case = CALL(IMPORT_CHUNK);
     q.import_chunk = &c;
     r = rpc(s, &q);
-    expect_ok(r, RES(IMPORT_CHUNK));
+    harness_expect_ok(r, RES(IMPORT_CHUNK));
     off += n;
     if (c.last) break;
     spc_response_free(r);
@@ -335,7 +329,7 @@ static void an_interrupted_import_leaves_no_staged_rows(void **state) {
   req.call_case = CALL(IMPORT_BEGIN);
   req.import_begin = &b;
   Simpeg__V1__Response *r = rpc(s, &req);
-  expect_ok(r, RES(IMPORT_BEGIN));
+  harness_expect_ok(r, RES(IMPORT_BEGIN));
   const char *id = fmt("%s", r->import_begin->import_id);
   spc_response_free(r);
   Simpeg__V1__ImportChunk c = SIMPEG__V1__IMPORT_CHUNK__INIT;
@@ -346,7 +340,7 @@ static void an_interrupted_import_leaves_no_staged_rows(void **state) {
   q.call_case = CALL(IMPORT_CHUNK);
   q.import_chunk = &c;
   r = rpc(s, &q);
-  expect_ok(r, RES(IMPORT_CHUNK));
+  harness_expect_ok(r, RES(IMPORT_CHUNK));
   assert_int_equal(r->import_chunk->rows_seen, 50);
   spc_response_free(r);
   const char *v[1] = {id};
@@ -376,7 +370,7 @@ static char *export_all(spc_sync_t *s, const char *office, const char *format, u
     req.call_case = CALL(EXPORT);
     req.export = &m;
     Simpeg__V1__Response *r = rpc(s, &req);
-    expect_ok(r, RES(EXPORT));
+    harness_expect_ok(r, RES(EXPORT));
     char *chunk = strndup((const char *)r->export->data.data, r->export->data.len);
     put(&out, chunk);
     free(chunk);

@@ -86,48 +86,6 @@ static const char *sql_text(const char *q, int n, const char *const *v) {
 }
 static long long sql_int(const char *q, int n, const char *const *v) { return atoll(sql_text(q, n, v)); }
 
-static void set_call(Simpeg__V1__Request *req, int call_case, void *m) {
-  req->call_case = call_case;
-  switch (call_case) {
-    case CALL(OFFICE_ADD): req->office_add = m; break;
-    case CALL(EMPLOYEE_ADD): req->employee_add = m; break;
-    case CALL(EMPLOYEE_SHOW): req->employee_show = m; break;
-    case CALL(EMPLOYEE_EDIT): req->employee_edit = m; break;
-    case CALL(EMPLOYEE_LIST): req->employee_list = m; break;
-    case CALL(EMPLOYEE_SEARCH): req->employee_search = m; break;
-    case CALL(EMPLOYEE_HISTORY_ADD): req->employee_history_add = m; break;
-    case CALL(EMPLOYEE_HISTORY_LIST): req->employee_history_list = m; break;
-    case CALL(MY_PROFILE): req->my_profile = m; break;
-    default: fail_msg("set_call: case %d is not in the test's list", call_case);
-  }
-}
-
-static Simpeg__V1__Response *rpc(spc_sync_t *s, int call_case, void *m) {
-  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
-  set_call(&req, call_case, m);
-  Simpeg__V1__Response *resp = NULL;
-  spc_error_t err;
-  int rc = spc_sync_call(s, &req, &resp, &err);
-  if (rc != 0 && rc != SPC_ESERVER) fail_msg("call %d failed: %s %s", call_case, spc_code_name(rc), err.detail);
-  assert_non_null(resp);
-  return resp;
-}
-
-static void expect_ok(const Simpeg__V1__Response *r, int result_case) {
-  if (r->error && r->error->code != ERR(OK))
-    fail_msg("expected success, got code %d reason '%s' (%s)%s%s/%s", r->error->code, r->error->reason,
-             r->error->message, r->error->n_violations ? " field " : "",
-             r->error->n_violations ? r->error->violations[0]->field : "",
-             r->error->n_violations ? r->error->violations[0]->reason : "");
-  assert_int_equal(r->result_case, result_case);
-}
-
-static void expect_err(const Simpeg__V1__Response *r, int code, const char *reason) {
-  if (!r->error || (int)r->error->code != code || (reason && strcmp(r->error->reason, reason) != 0))
-    fail_msg("expected code %d reason '%s', got code %d reason '%s'", code, reason ? reason : "*",
-             r->error ? (int)r->error->code : 0, r->error ? r->error->reason : "");
-}
-
 static bool has_violation(const Simpeg__V1__Response *r, const char *field, const char *why) {
   if (!r->error) return false;
   for (size_t i = 0; i < r->error->n_violations; i++)
@@ -137,7 +95,7 @@ static bool has_violation(const Simpeg__V1__Response *r, const char *field, cons
 }
 
 static void expect_violation(const Simpeg__V1__Response *r, const char *field, const char *why) {
-  expect_err(r, ERR(INVALID_ARGUMENT), NULL);
+  harness_expect_err(r, ERR(INVALID_ARGUMENT), NULL);
   if (!has_violation(r, field, why)) {
     char got[512] = "";
     for (size_t i = 0; i < r->error->n_violations; i++)
@@ -161,8 +119,8 @@ static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int
   m.name = (char *)name;
   m.kind = kind;
   m.parent_code = (char *)parent;
-  Simpeg__V1__Response *r = rpc(s, CALL(OFFICE_ADD), &m);
-  expect_ok(r, RES(OFFICE_ADD));
+  Simpeg__V1__Response *r = harness_rpc(s, CALL(OFFICE_ADD), &m);
+  harness_expect_ok(r, RES(OFFICE_ADD));
   spc_response_free(r);
 }
 
@@ -183,14 +141,14 @@ static Simpeg__V1__Employee emp(const char *nip, const char *name, const char *b
 static Simpeg__V1__Response *employee_add(spc_sync_t *s, Simpeg__V1__Employee *e) {
   Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT;
   m.employee = e;
-  return rpc(s, CALL(EMPLOYEE_ADD), &m);
+  return harness_rpc(s, CALL(EMPLOYEE_ADD), &m);
 }
 
 static const char *add_ok(spc_sync_t *s, const char *birth8, int sex, const char *name, const char *office) {
   const char *nip = nip_pns(birth8, sex);
   Simpeg__V1__Employee e = emp(nip, name, iso(birth8), sex, office);
   Simpeg__V1__Response *r = employee_add(s, &e);
-  expect_ok(r, RES(EMPLOYEE_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_ADD));
   spc_response_free(r);
   return nip;
 }
@@ -198,14 +156,14 @@ static const char *add_ok(spc_sync_t *s, const char *birth8, int sex, const char
 static Simpeg__V1__Response *employee_show(spc_sync_t *s, const char *nip) {
   Simpeg__V1__EmployeeShow m = SIMPEG__V1__EMPLOYEE_SHOW__INIT;
   m.nip = (char *)nip;
-  return rpc(s, CALL(EMPLOYEE_SHOW), &m);
+  return harness_rpc(s, CALL(EMPLOYEE_SHOW), &m);
 }
 
 static Simpeg__V1__Response *history_add(spc_sync_t *s, const char *nip, Simpeg__V1__HistoryEntry *h) {
   Simpeg__V1__EmployeeHistoryAdd m = SIMPEG__V1__EMPLOYEE_HISTORY_ADD__INIT;
   m.nip = (char *)nip;
   m.entry = h;
-  return rpc(s, CALL(EMPLOYEE_HISTORY_ADD), &m);
+  return harness_rpc(s, CALL(EMPLOYEE_HISTORY_ADD), &m);
 }
 
 static Simpeg__V1__Response *add_rank(spc_sync_t *s, const char *nip, const char *code, const char *tmt, int mkg) {
@@ -230,7 +188,7 @@ static void add_position_ok(spc_sync_t *s, const char *nip, int kind, const char
   h.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_POSITION;
   h.position = &x;
   Simpeg__V1__Response *r = history_add(s, nip, &h);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
   spc_response_free(r);
 }
 
@@ -346,7 +304,7 @@ static void nip_and_nik_follow_the_identifier_layouts(void **state) {
     Simpeg__V1__Response *r = employee_add(HR_BJN, &e);
     if (!cases[i].field) {
       if (r->error) fail_msg("%s: refused (%s)", cases[i].what, r->error->n_violations ? r->error->violations[0]->reason : r->error->reason);
-      expect_ok(r, RES(EMPLOYEE_ADD));
+      harness_expect_ok(r, RES(EMPLOYEE_ADD));
       assert_string_equal(r->employee_add->employee->nip, cases[i].nip);
       assert_int_equal(employees_with_nip(cases[i].nip), 1);
     } else {
@@ -385,7 +343,7 @@ static void edit_with_a_stale_version_is_a_version_conflict(void **state) {
   (void)state;
   const char *nip = add_ok(HR_BJN, "19800301", MALE, "Ahmad Fauzi", oc("12.75"));
   Simpeg__V1__Response *r = employee_show(HR_BJN, nip);
-  expect_ok(r, RES(EMPLOYEE_SHOW));
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
   int64_t v1 = r->employee_show->profile->employee->version;
   spc_response_free(r);
 
@@ -395,26 +353,26 @@ static void edit_with_a_stale_version_is_a_version_conflict(void **state) {
   e.version = v1;
   Simpeg__V1__EmployeeEdit m = SIMPEG__V1__EMPLOYEE_EDIT__INIT;
   m.employee = &e;
-  r = rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m);
-  expect_ok(r, RES(EMPLOYEE_EDIT));
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m);
+  harness_expect_ok(r, RES(EMPLOYEE_EDIT));
   assert_string_equal(r->employee_edit->employee->back_title, "S.Kom.");
   assert_true(r->employee_edit->employee->version > v1);
   spc_response_free(r);
 
   e.back_title = "S.T.";
-  r = rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m); /* still v1 */
-  expect_err(r, ERR(ABORTED), "version_conflict");
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m); /* still v1 */
+  harness_expect_err(r, ERR(ABORTED), "version_conflict");
   spc_response_free(r);
   assert_string_equal(sql_text("SELECT back_title FROM employees WHERE nip = $1", 1, (const char *[]){nip}), "S.Kom.");
 
   /* with the current version it goes through; an unspecified status keeps the status */
   r = employee_show(HR_BJN, nip);
-  expect_ok(r, RES(EMPLOYEE_SHOW));
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
   e.version = r->employee_show->profile->employee->version;
   spc_response_free(r);
   e.status = SIMPEG__V1__EMPLOYEE_STATUS__EMPLOYEE_STATUS_UNSPECIFIED;
-  r = rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m);
-  expect_ok(r, RES(EMPLOYEE_EDIT));
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m);
+  harness_expect_ok(r, RES(EMPLOYEE_EDIT));
   assert_string_equal(r->employee_edit->employee->back_title, "S.T.");
   assert_int_equal(r->employee_edit->employee->status, SIMPEG__V1__EMPLOYEE_STATUS__EMPLOYEE_STATUS_ON_LEAVE);
   spc_response_free(r);
@@ -425,48 +383,48 @@ static void an_employee_outside_the_callers_subtree_does_not_exist(void **state)
   const char *nip = add_ok(HR_PLG, "19800401", FEMALE, "Dewi Palembang", oc("16.71"));
   /* show */
   Simpeg__V1__Response *r = employee_show(HR_BJN, nip);
-  expect_err(r, ERR(NOT_FOUND), "employee_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "employee_not_found");
   spc_response_free(r);
   /* edit */
   Simpeg__V1__Employee e = emp(nip, "Dewi Diubah", "1980-04-01", FEMALE, oc("16.71"));
   e.version = 1;
   Simpeg__V1__EmployeeEdit em = SIMPEG__V1__EMPLOYEE_EDIT__INIT;
   em.employee = &e;
-  r = rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &em);
-  expect_err(r, ERR(NOT_FOUND), "employee_not_found");
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &em);
+  harness_expect_err(r, ERR(NOT_FOUND), "employee_not_found");
   spc_response_free(r);
   /* history add and list */
   r = add_rank(HR_BJN, nip, "III/a", "2020-01-01", 0);
-  expect_err(r, ERR(NOT_FOUND), "employee_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "employee_not_found");
   spc_response_free(r);
   Simpeg__V1__EmployeeHistoryList hl = SIMPEG__V1__EMPLOYEE_HISTORY_LIST__INIT;
   hl.nip = (char *)nip;
-  r = rpc(HR_BJN, CALL(EMPLOYEE_HISTORY_LIST), &hl);
-  expect_err(r, ERR(NOT_FOUND), "employee_not_found");
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_HISTORY_LIST), &hl);
+  harness_expect_err(r, ERR(NOT_FOUND), "employee_not_found");
   spc_response_free(r);
   /* list of the other office, and search */
   Simpeg__V1__EmployeeList l = SIMPEG__V1__EMPLOYEE_LIST__INIT;
   l.office_code = (char *)oc("16.71");
-  r = rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
-  expect_err(r, ERR(NOT_FOUND), "office_not_found");
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
+  harness_expect_err(r, ERR(NOT_FOUND), "office_not_found");
   spc_response_free(r);
   Simpeg__V1__EmployeeSearch s = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
   s.query = (char *)nip;
-  r = rpc(HR_BJN, CALL(EMPLOYEE_SEARCH), &s);
-  expect_ok(r, RES(EMPLOYEE_SEARCH));
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_SEARCH), &s);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
   assert_int_equal(r->employee_search->n_employees, 0);
   spc_response_free(r);
   /* add into the other office */
   Simpeg__V1__Employee n = emp(nip_pns("19800402", MALE), "Budi", "1980-04-02", MALE, oc("16.71"));
   r = employee_add(HR_BJN, &n);
-  expect_err(r, ERR(NOT_FOUND), "office_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "office_not_found");
   spc_response_free(r);
   /* and nothing changed */
   assert_string_equal(sql_text("SELECT name FROM employees WHERE nip = $1", 1, (const char *[]){nip}),
                       "Dewi Palembang");
   /* Palembang's own HR officer sees it */
   r = employee_show(HR_PLG, nip);
-  expect_ok(r, RES(EMPLOYEE_SHOW));
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
   spc_response_free(r);
 }
 
@@ -485,8 +443,8 @@ static void list_pages_return_every_row_exactly_once_while_rows_are_inserted(voi
     l.office_code = (char *)unit;
     l.limit = 3;
     l.after = after;
-    Simpeg__V1__Response *r = rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
-    expect_ok(r, RES(EMPLOYEE_LIST));
+    Simpeg__V1__Response *r = harness_rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
+    harness_expect_ok(r, RES(EMPLOYEE_LIST));
     for (size_t i = 0; i < r->employee_list->n_employees; i++) {
       assert_true(nseen < MAXSEEN);
       seen[nseen++] = fmt("%s", r->employee_list->employees[i]->nip);
@@ -542,26 +500,26 @@ static void salary_is_the_largest_pp_5_2024_step_not_above_mkg_capped(void **sta
   h.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_SALARY;
   h.salary = &x;
   Simpeg__V1__Response *r = history_add(HR_BJN, nip, &h);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
   assert_int_equal(r->employee_history_add->entry->salary->gaji_pokok, 2785700);
   spc_response_free(r);
 
   const char *today = sql_text("SELECT to_char(current_date, 'YYYY-MM-DD')", 0, NULL);
   r = add_rank(HR_BJN, nip, "IV/e", today, 40);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
   spc_response_free(r);
   r = employee_show(HR_BJN, nip);
-  expect_ok(r, RES(EMPLOYEE_SHOW));
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
   assert_string_equal(r->employee_show->profile->summary->salary_grade, "IV/e MKG 40");
   assert_int_equal(r->employee_show->profile->summary->gaji_pokok, 6373200);
   spc_response_free(r);
 
   const char *nip2 = add_ok(HR_BJN, "19900506", MALE, "Gaji Uji Dua", oc("12.75"));
   r = add_rank(HR_BJN, nip2, "II/a", today, 1);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
   spc_response_free(r);
   r = employee_show(HR_BJN, nip2);
-  expect_ok(r, RES(EMPLOYEE_SHOW));
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
   assert_string_equal(r->employee_show->profile->summary->salary_grade, "II/a MKG 1");
   assert_int_equal(r->employee_show->profile->summary->gaji_pokok, 2218400);
   spc_response_free(r);
@@ -587,7 +545,7 @@ static void retirement_is_the_first_of_the_month_after_the_bup_birthday(void **s
     const char *nip = add_ok(HR_BJN, cases[i].birth8, MALE, "Pensiun Uji", oc("12.75"));
     add_position_ok(HR_BJN, nip, cases[i].kind, cases[i].level);
     Simpeg__V1__Response *r = employee_show(HR_BJN, nip);
-    expect_ok(r, RES(EMPLOYEE_SHOW));
+    harness_expect_ok(r, RES(EMPLOYEE_SHOW));
     const Simpeg__V1__ServiceSummary *s = r->employee_show->profile->summary;
     assert_int_equal(s->retirement_age, cases[i].bup);
     assert_string_equal(s->retirement_date, cases[i].date);
@@ -622,7 +580,7 @@ static void skp_predicate_follows_the_permenpanrb_6_2022_matrix(void **state) {
       e.entry_case = SIMPEG__V1__HISTORY_ENTRY__ENTRY_PERFORMANCE;
       e.performance = &x;
       Simpeg__V1__Response *r = history_add(HR_BJN, nip, &e);
-      expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+      harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
       assert_string_equal(r->employee_history_add->entry->performance->predicate, expected[h][p]);
       spc_response_free(r);
     }
@@ -641,8 +599,8 @@ static void skp_predicate_follows_the_permenpanrb_6_2022_matrix(void **state) {
   Simpeg__V1__EmployeeHistoryList hl = SIMPEG__V1__EMPLOYEE_HISTORY_LIST__INIT;
   hl.nip = (char *)nip;
   hl.kind = "performance";
-  r = rpc(HR_BJN, CALL(EMPLOYEE_HISTORY_LIST), &hl);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_LIST));
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_HISTORY_LIST), &hl);
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_LIST));
   assert_int_equal(r->employee_history_list->n_entries, 9);
   assert_int_equal(r->employee_history_list->entries[0]->performance->year, 2028);
   spc_response_free(r);
@@ -656,15 +614,15 @@ static void name_search_tolerates_typos_and_word_order(void **state) {
   Simpeg__V1__EmployeeSearch s = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
   s.query = "rahmawti siti";
   s.office_code = (char *)unit;
-  Simpeg__V1__Response *r = rpc(SUP_BJN, CALL(EMPLOYEE_SEARCH), &s);
-  expect_ok(r, RES(EMPLOYEE_SEARCH));
+  Simpeg__V1__Response *r = harness_rpc(SUP_BJN, CALL(EMPLOYEE_SEARCH), &s);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
   assert_int_equal(r->employee_search->n_employees, 1);
   assert_string_equal(r->employee_search->employees[0]->name, "Siti Rahmawati");
   spc_response_free(r);
   /* digits: a NIP prefix (spaces as NIPs are written are ignored) */
   s.query = (char *)fmt("%.8s %.6s", siti, siti + 8);
-  r = rpc(SUP_BJN, CALL(EMPLOYEE_SEARCH), &s);
-  expect_ok(r, RES(EMPLOYEE_SEARCH));
+  r = harness_rpc(SUP_BJN, CALL(EMPLOYEE_SEARCH), &s);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
   assert_int_equal(r->employee_search->n_employees, 1);
   assert_string_equal(r->employee_search->employees[0]->nip, siti);
   spc_response_free(r);
@@ -680,7 +638,7 @@ static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) 
   Simpeg__V1__Employee e = emp(nip, "Rina Data Pribadi", iso(birth), FEMALE, oc("12.75"));
   e.nik = (char *)nik;
   Simpeg__V1__Response *r = employee_add(HR_BJN, &e);
-  expect_ok(r, RES(EMPLOYEE_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_ADD));
   assert_string_equal(r->employee_add->employee->nik, nik);
   spc_response_free(r);
   /* the NIK is stored with its hash, and never in the audit log */
@@ -695,7 +653,7 @@ static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) 
   long long reads = sql_int("SELECT count(*) FROM audit_log WHERE method = 'EmployeeShow' AND entity_id = $1", 1,
                             (const char *[]){nip});
   r = employee_show(SUP_BJN, nip);
-  expect_ok(r, RES(EMPLOYEE_SHOW));
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
   assert_string_equal(r->employee_show->profile->employee->nik, "");
   assert_string_equal(r->employee_show->profile->employee->nik_masked, fmt("************%s", nik + 12));
   spc_response_free(r);
@@ -709,15 +667,15 @@ static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) 
   if (!harness_create_user(me, PW, ROLE(EMPLOYEE), oc("12.75"))) fail_msg("cannot create %s", me);
   spc_sync_t *anon = as(me, PW);
   Simpeg__V1__MyProfile mp = SIMPEG__V1__MY_PROFILE__INIT;
-  r = rpc(anon, CALL(MY_PROFILE), &mp);
-  expect_err(r, ERR(NOT_FOUND), "no_employee_record");
+  r = harness_rpc(anon, CALL(MY_PROFILE), &mp);
+  harness_expect_err(r, ERR(NOT_FOUND), "no_employee_record");
   spc_response_free(r);
   spc_sync_close(anon);
   PQclear(sql("UPDATE users SET nip = $1 WHERE username = $2", 2, (const char *[]){nip, me}));
   spc_sync_t *rina = as(me, PW);
   long long all_reads = sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1", 1, (const char *[]){nip});
-  r = rpc(rina, CALL(MY_PROFILE), &mp);
-  expect_ok(r, RES(MY_PROFILE));
+  r = harness_rpc(rina, CALL(MY_PROFILE), &mp);
+  harness_expect_ok(r, RES(MY_PROFILE));
   assert_string_equal(r->my_profile->profile->employee->nip, nip);
   assert_string_equal(r->my_profile->profile->employee->nik, "");
   spc_response_free(r);
@@ -730,17 +688,17 @@ static void history_rows_update_the_derived_current_values(void **state) {
   (void)state;
   const char *nip = add_ok(HR_BJN, "19820909", MALE, "Riwayat Uji", oc("12.75"));
   Simpeg__V1__Response *r = add_rank(HR_BJN, nip, "III/a", "2010-04-01", 0);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
   assert_string_equal(r->employee_history_add->employee->rank_code, "III/a");
   spc_response_free(r);
   r = add_rank(HR_BJN, nip, "III/b", "2014-04-01", 4);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
   assert_string_equal(r->employee_history_add->employee->rank_code, "III/b");
   assert_string_equal(r->employee_history_add->employee->rank_tmt, "2014-04-01");
   spc_response_free(r);
   /* an older decree entered late does not become the current rank */
   r = add_rank(HR_BJN, nip, "II/d", "2006-04-01", 0);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
   assert_string_equal(r->employee_history_add->employee->rank_code, "III/b");
   spc_response_free(r);
   /* the list filters on the derived rank */
@@ -748,8 +706,8 @@ static void history_rows_update_the_derived_current_values(void **state) {
   l.office_code = (char *)oc("12.75");
   l.rank_code = "III/b";
   l.limit = 1000;
-  r = rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
-  expect_ok(r, RES(EMPLOYEE_LIST));
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
+  harness_expect_ok(r, RES(EMPLOYEE_LIST));
   bool listed = false;
   for (size_t i = 0; i < r->employee_list->n_employees; i++) {
     assert_string_equal(r->employee_list->employees[i]->rank_code, "III/b");
@@ -759,7 +717,7 @@ static void history_rows_update_the_derived_current_values(void **state) {
   spc_response_free(r);
   /* a PPPK grade does not fit a PNS */
   r = add_rank(HR_BJN, nip, "IX", "2015-04-01", 0);
-  expect_err(r, ERR(INVALID_ARGUMENT), NULL);
+  harness_expect_err(r, ERR(INVALID_ARGUMENT), NULL);
   assert_true(has_violation(r, "rank_code", "not_for_employment_type"));
   spc_response_free(r);
   /* training hours 1..1000, dates real */
@@ -778,12 +736,12 @@ static void history_rows_update_the_derived_current_values(void **state) {
   x.start_date = "2023-03-01";
   x.jp_hours = 40;
   r = history_add(HR_BJN, nip, &h);
-  expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
+  harness_expect_ok(r, RES(EMPLOYEE_HISTORY_ADD));
   assert_int_equal(r->employee_history_add->entry->training->jp_hours, 40);
   spc_response_free(r);
   /* the profile holds them all: 3 ranks + 1 training */
   r = employee_show(HR_BJN, nip);
-  expect_ok(r, RES(EMPLOYEE_SHOW));
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
   assert_int_equal(r->employee_show->profile->n_history, 4);
   assert_string_equal(r->employee_show->profile->history[0]->rank->rank_code, "III/b");
   spc_response_free(r);

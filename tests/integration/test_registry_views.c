@@ -141,51 +141,14 @@ static void add_salary(hemp_t e, const char *rank, int mkg_years, const char *tm
 
 /* ---- calls ---- */
 
-static void set_call(Simpeg__V1__Request *req, int call_case, void *m) {
-  req->call_case = call_case;
-  switch (call_case) {
-    case CALL(OFFICE_ADD): req->office_add = m; break;
-    case CALL(DUK_LIST): req->duk_list = m; break;
-    case CALL(HEADCOUNT): req->headcount = m; break;
-    case CALL(EARLY_WARNINGS): req->early_warnings = m; break;
-    default: fail_msg("set_call: case %d is not in the test's list", call_case);
-  }
-}
-
-static Simpeg__V1__Response *rpc(spc_sync_t *s, int call_case, void *m) {
-  Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
-  set_call(&req, call_case, m);
-  Simpeg__V1__Response *resp = NULL;
-  spc_error_t err;
-  int rc = spc_sync_call(s, &req, &resp, &err);
-  if (rc != 0 && rc != SPC_ESERVER) fail_msg("call %d failed: %s %s", call_case, spc_code_name(rc), err.detail);
-  assert_non_null(resp);
-  return resp;
-}
-
-static void expect_ok(const Simpeg__V1__Response *r, int result_case) {
-  if (r->error && r->error->code != ERR(OK))
-    fail_msg("expected success, got code %d reason '%s' (%s)%s%s/%s", r->error->code, r->error->reason,
-             r->error->message, r->error->n_violations ? " field " : "",
-             r->error->n_violations ? r->error->violations[0]->field : "",
-             r->error->n_violations ? r->error->violations[0]->reason : "");
-  assert_int_equal(r->result_case, result_case);
-}
-
-static void expect_err(const Simpeg__V1__Response *r, int code, const char *reason) {
-  if (!r->error || (int)r->error->code != code || (reason && strcmp(r->error->reason, reason) != 0))
-    fail_msg("expected code %d reason '%s', got code %d reason '%s'", code, reason ? reason : "*",
-             r->error ? (int)r->error->code : 0, r->error ? r->error->reason : "");
-}
-
 static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
   Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT;
   m.code = (char *)code;
   m.name = (char *)name;
   m.kind = kind;
   m.parent_code = (char *)parent;
-  Simpeg__V1__Response *r = rpc(s, CALL(OFFICE_ADD), &m);
-  expect_ok(r, RES(OFFICE_ADD));
+  Simpeg__V1__Response *r = harness_rpc(s, CALL(OFFICE_ADD), &m);
+  harness_expect_ok(r, RES(OFFICE_ADD));
   spc_response_free(r);
 }
 
@@ -194,14 +157,14 @@ static Simpeg__V1__Response *duk(spc_sync_t *s, const char *office, const char *
   m.office_code = (char *)(office ? office : "");
   m.after = (char *)(after ? after : "");
   m.limit = limit;
-  return rpc(s, CALL(DUK_LIST), &m);
+  return harness_rpc(s, CALL(DUK_LIST), &m);
 }
 
 static Simpeg__V1__Response *headcount(spc_sync_t *s, const char *office, const char *by) {
   Simpeg__V1__Headcount m = SIMPEG__V1__HEADCOUNT__INIT;
   m.office_code = (char *)(office ? office : "");
   m.group_by = (char *)by;
-  return rpc(s, CALL(HEADCOUNT), &m);
+  return harness_rpc(s, CALL(HEADCOUNT), &m);
 }
 
 static Simpeg__V1__Response *warnings(spc_sync_t *s, const char *office, const char *kind, uint32_t months,
@@ -212,7 +175,7 @@ static Simpeg__V1__Response *warnings(spc_sync_t *s, const char *office, const c
   m.months = months;
   m.after = (char *)(after ? after : "");
   m.limit = limit;
-  return rpc(s, CALL(EARLY_WARNINGS), &m);
+  return harness_rpc(s, CALL(EARLY_WARNINGS), &m);
 }
 
 /* The warning for `nip` in a reply, or NULL. */
@@ -224,7 +187,7 @@ static const Simpeg__V1__EarlyWarning *warning_of(const Simpeg__V1__Response *r,
 
 static bool warned(spc_sync_t *s, const char *office, const char *kind, uint32_t months, const char *nip) {
   Simpeg__V1__Response *r = warnings(s, office, kind, months, NULL, 1000);
-  expect_ok(r, RES(EARLY_WARNINGS));
+  harness_expect_ok(r, RES(EARLY_WARNINGS));
   bool found = warning_of(r, nip) != NULL;
   spc_response_free(r);
   return found;
@@ -233,7 +196,7 @@ static bool warned(spc_sync_t *s, const char *office, const char *kind, uint32_t
 static void expect_warning(spc_sync_t *s, const char *office, const char *kind, uint32_t months, const char *nip,
                            const char *due, const char *detail) {
   Simpeg__V1__Response *r = warnings(s, office, kind, months, NULL, 1000);
-  expect_ok(r, RES(EARLY_WARNINGS));
+  harness_expect_ok(r, RES(EARLY_WARNINGS));
   const Simpeg__V1__EarlyWarning *w = warning_of(r, nip);
   if (!w) fail_msg("%s: %s not listed within %u months (due %s expected)", kind, nip, months, due);
   assert_string_equal(w->kind, kind);
@@ -356,7 +319,7 @@ static void duk_orders_by_rank_rank_tmt_position_kind_service_age_then_nip(void 
   (void)state;
   duk_build();
   Simpeg__V1__Response *r = duk(HR_BJN, oc("12.75.DUK"), NULL, 0);
-  expect_ok(r, RES(DUK_LIST));
+  harness_expect_ok(r, RES(DUK_LIST));
   const Simpeg__V1__DukListReply *l = r->duk_list;
   assert_int_equal(l->n_entries, DUK_N);
   for (size_t k = 0; k < DUK_N; k++) {
@@ -377,7 +340,7 @@ static void duk_walk(uint32_t size) {
   size_t seen = 0;
   for (int page = 0; page < 30; page++) {
     Simpeg__V1__Response *r = duk(SUP_BJN, oc("12.75.DUK"), after, size);
-    expect_ok(r, RES(DUK_LIST));
+    harness_expect_ok(r, RES(DUK_LIST));
     const Simpeg__V1__DukListReply *l = r->duk_list;
     assert_true(l->n_entries <= size);
     for (size_t k = 0; k < l->n_entries; k++, seen++) {
@@ -399,14 +362,14 @@ static void duk_positions_continue_across_pages(void **state) {
   duk_walk(1); /* every cursor, also one without a rank TMT */
   /* a made-up cursor is refused, not misread */
   Simpeg__V1__Response *r = duk(HR_BJN, oc("12.75.DUK"), "12|2015-13-01|5|x", 3);
-  expect_err(r, ERR(INVALID_ARGUMENT), NULL);
+  harness_expect_err(r, ERR(INVALID_ARGUMENT), NULL);
   spc_response_free(r);
 }
 
 /* ---- headcount ---- */
 
 static const Simpeg__V1__HeadcountReply *hc_rows(Simpeg__V1__Response *r) {
-  expect_ok(r, RES(HEADCOUNT));
+  harness_expect_ok(r, RES(HEADCOUNT));
   uint64_t sum = 0;
   for (size_t i = 0; i < r->headcount->n_rows; i++) sum += r->headcount->rows[i]->count;
   assert_int_equal(sum, r->headcount->total);
@@ -477,7 +440,7 @@ static void headcount_groups_sum_to_the_total(void **state) {
   assert_int_equal(hc_rows(r)->total, 3);
   spc_response_free(r);
   r = headcount(HR_BJN, hc, "religion");
-  expect_err(r, ERR(INVALID_ARGUMENT), NULL);
+  harness_expect_err(r, ERR(INVALID_ARGUMENT), NULL);
   spc_response_free(r);
 }
 
@@ -501,7 +464,7 @@ static void retirement_warning_is_due_on_the_first_of_the_month_after_the_bup_bi
   assert_false(warned(HR_BJN, o, "retirement", 60, none.nip));
   /* sorted by due date, pages by keyset */
   Simpeg__V1__Response *r = warnings(HR_BJN, o, "retirement", 60, NULL, 1);
-  expect_ok(r, RES(EARLY_WARNINGS));
+  harness_expect_ok(r, RES(EARLY_WARNINGS));
   assert_int_equal(r->early_warnings->n_entries, 1);
   assert_string_equal(r->early_warnings->entries[0]->employee->nip, p.nip);
   const char *after = fmt("%s", r->early_warnings->next_after);
@@ -509,7 +472,7 @@ static void retirement_warning_is_due_on_the_first_of_the_month_after_the_bup_bi
   if (m <= 60) {
     assert_string_not_equal(after, "");
     r = warnings(HR_BJN, o, "retirement", 60, after, 1);
-    expect_ok(r, RES(EARLY_WARNINGS));
+    harness_expect_ok(r, RES(EARLY_WARNINGS));
     assert_int_equal(r->early_warnings->n_entries, 1);
     assert_string_equal(r->early_warnings->entries[0]->employee->nip, j.nip);
     assert_string_equal(r->early_warnings->next_after, "");
@@ -544,7 +507,7 @@ static void promotion_is_due_four_years_after_the_rank_tmt_below_the_education_c
   assert_false(warned(HR_BJN, o, "promotion", 60, b.nip));
   assert_false(warned(HR_BJN, o, "promotion", 60, d.nip));
   Simpeg__V1__Response *r = warnings(HR_BJN, o, "promotion", 60, NULL, 0);
-  expect_ok(r, RES(EARLY_WARNINGS));
+  harness_expect_ok(r, RES(EARLY_WARNINGS));
   assert_int_equal(r->early_warnings->n_entries, 2);
   assert_string_equal(r->early_warnings->entries[0]->employee->nip, c.nip);
   assert_string_equal(r->early_warnings->entries[1]->employee->nip, a.nip);
@@ -583,7 +546,7 @@ static void views_never_show_another_citys_employees(void **state) {
   add_position(q, PELAKSANA, "", "1995-03-01");
   /* Binjai's whole scope: no Palembang employee */
   Simpeg__V1__Response *r = duk(HR_BJN, NULL, NULL, 1000);
-  expect_ok(r, RES(DUK_LIST));
+  harness_expect_ok(r, RES(DUK_LIST));
   assert_true(r->duk_list->n_entries > 0);
   for (size_t i = 0; i < r->duk_list->n_entries; i++)
     assert_string_not_equal(r->duk_list->entries[i]->employee->nip, q.nip);
@@ -591,7 +554,7 @@ static void views_never_show_another_citys_employees(void **state) {
   assert_false(warned(HR_BJN, NULL, "retirement", 60, q.nip));
   /* Palembang sees its own, alone */
   r = duk(HR_PLG, NULL, NULL, 1000);
-  expect_ok(r, RES(DUK_LIST));
+  harness_expect_ok(r, RES(DUK_LIST));
   assert_int_equal(r->duk_list->n_entries, 1);
   assert_string_equal(r->duk_list->entries[0]->employee->nip, q.nip);
   assert_int_equal(r->duk_list->entries[0]->position, 1);
@@ -602,13 +565,13 @@ static void views_never_show_another_citys_employees(void **state) {
   assert_true(warned(HR_PLG, NULL, "retirement", 60, q.nip));
   /* Binjai's offices do not exist for Palembang */
   r = duk(HR_PLG, oc("12.75.DUK"), NULL, 10);
-  expect_err(r, ERR(NOT_FOUND), "office_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "office_not_found");
   spc_response_free(r);
   r = headcount(HR_PLG, oc("12.75"), "office");
-  expect_err(r, ERR(NOT_FOUND), "office_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "office_not_found");
   spc_response_free(r);
   r = warnings(HR_PLG, oc("12.75.RET"), "retirement", 60, NULL, 10);
-  expect_err(r, ERR(NOT_FOUND), "office_not_found");
+  harness_expect_err(r, ERR(NOT_FOUND), "office_not_found");
   spc_response_free(r);
 }
 
