@@ -7,6 +7,11 @@
  * error, constant memory whatever the request count). Scenarios live in a
  * table: a request scenario only says how to build its request.
  *
+ * The registry scenarios draw their input at random from a file, one item a
+ * line: employee_show a NIP (--nips FILE), employee_search a query
+ * (--queries FILE). At most INPUT_MAX lines are kept (reservoir sampling
+ * over the whole file), so memory stays bounded whatever the file's size.
+ *
  * Scenarios that need a signed-in user (status) take --username and the
  * password on standard input (--password-stdin). The bench signs in once
  * (a Login costs one scrypt hash, ~180 ms) on a connection of its own, then
@@ -90,41 +95,133 @@ static uint64_t hist_percentile(const histogram_t *h, double p) {
 
 typedef enum { SCENARIO_REQUEST, SCENARIO_CONNECT, SCENARIO_IDLE } scenario_kind_t;
 
+/* Input lines for the scenarios that need them: a fixed-size sample. */
+#define INPUT_MAX 65536
+#define INPUT_LINE 128
+
+typedef struct input {
+  char (*lines)[INPUT_LINE];
+  uint32_t count;
+  uint64_t rng; /* xorshift64 state */
+} input_t;
+
+static uint64_t input_rand(input_t *in) {
+  uint64_t x = in->rng;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return in->rng = x;
+}
+
+/* A random line of the sample (loaded: count > 0). */
+static char *input_pick(input_t *in) { return in->lines[input_rand(in) % in->count]; }
+
+/* Reads FILE's non-empty lines (trailing CR/LF and blanks trimmed) into a
+ * uniform sample of at most INPUT_MAX. */
+static bool input_load(input_t *in, const char *path, const char *what) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "simpeg-bench: cannot open %s file %s\n", what, path);
+    return false;
+  }
+  in->lines = sp_xcalloc(INPUT_MAX, sizeof(*in->lines));
+  in->rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)uv_hrtime();
+  if (!in->rng) in->rng = 1;
+  char buf[4096];
+  uint64_t seen = 0;
+  bool too_long = false;
+  while (fgets(buf, sizeof(buf), f)) {
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] != '\n' && !feof(f)) { /* longer than buf: skip the rest of the line */
+      int ch;
+      while ((ch = fgetc(f)) != EOF && ch != '\n') {}
+      too_long = true;
+      continue;
+    }
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t')) buf[--n] = 0;
+    if (n == 0) continue;
+    if (n >= INPUT_LINE) {
+      too_long = true;
+      continue;
+    }
+    seen++;
+    uint64_t slot = seen <= INPUT_MAX ? seen - 1 : input_rand(in) % seen;
+    if (slot < INPUT_MAX) memcpy(in->lines[slot], buf, n + 1);
+  }
+  bool read_error = ferror(f) != 0;
+  fclose(f);
+  in->count = seen < INPUT_MAX ? (uint32_t)seen : INPUT_MAX;
+  if (read_error || in->count == 0) {
+    fprintf(stderr, "simpeg-bench: %s: %s\n", path, read_error ? "read error" : "no lines");
+    return false;
+  }
+  if (too_long) fprintf(stderr, "simpeg-bench: %s: lines of %d bytes or more were skipped\n", path, INPUT_LINE);
+  return true;
+}
+
+typedef enum { INPUT_NONE, INPUT_NIPS, INPUT_QUERIES } input_kind_t;
+
 typedef struct scenario {
   const char *name;
   const char *description;
   scenario_kind_t kind;
-  /* Request scenarios: fills req (and the message it points to, in msg). */
-  void (*build)(Simpeg__V1__Request *req, void *msg);
+  /* Request scenarios: fills req (and the message it points to, in msg),
+   * drawing from in when the scenario takes an input file. */
+  void (*build)(Simpeg__V1__Request *req, void *msg, input_t *in);
   bool needs_session; /* the method is refused to anonymous connections */
+  input_kind_t input; /* the file it draws from: --nips or --queries */
 } scenario_t;
 
 typedef union scenario_msg {
   Simpeg__V1__Ping ping;
   Simpeg__V1__StatusRequest status;
+  Simpeg__V1__EmployeeShow employee_show;
+  Simpeg__V1__EmployeeSearch employee_search;
 } scenario_msg_t;
 
-static void build_ping(Simpeg__V1__Request *req, void *msg) {
+static void build_ping(Simpeg__V1__Request *req, void *msg, input_t *in) {
+  (void)in;
   Simpeg__V1__Ping *p = msg;
   simpeg__v1__ping__init(p);
   req->call_case = SIMPEG__V1__REQUEST__CALL_PING;
   req->ping = p;
 }
 
-static void build_status(Simpeg__V1__Request *req, void *msg) {
+static void build_status(Simpeg__V1__Request *req, void *msg, input_t *in) {
+  (void)in;
   Simpeg__V1__StatusRequest *s = msg;
   simpeg__v1__status_request__init(s);
   req->call_case = SIMPEG__V1__REQUEST__CALL_STATUS;
   req->status = s;
 }
 
+static void build_employee_show(Simpeg__V1__Request *req, void *msg, input_t *in) {
+  Simpeg__V1__EmployeeShow *m = msg;
+  simpeg__v1__employee_show__init(m);
+  m->nip = input_pick(in);
+  req->call_case = SIMPEG__V1__REQUEST__CALL_EMPLOYEE_SHOW;
+  req->employee_show = m;
+}
+
+static void build_employee_search(Simpeg__V1__Request *req, void *msg, input_t *in) {
+  Simpeg__V1__EmployeeSearch *m = msg;
+  simpeg__v1__employee_search__init(m);
+  m->query = input_pick(in);
+  req->call_case = SIMPEG__V1__REQUEST__CALL_EMPLOYEE_SEARCH;
+  req->employee_search = m;
+}
+
 static const scenario_t scenarios[] = {
-    {"ping", "Ping round trips (daemon only)", SCENARIO_REQUEST, build_ping, false},
+    {"ping", "Ping round trips (daemon only)", SCENARIO_REQUEST, build_ping, false, INPUT_NONE},
     {"status", "Status requests (through the daemon's pool to PostgreSQL; needs --username)", SCENARIO_REQUEST,
-     build_status, true},
-    {"connect", "TCP + TLS handshake + Hello, then close, repeated", SCENARIO_CONNECT, NULL, false},
+     build_status, true, INPUT_NONE},
+    {"employee_show", "EmployeeShow of a random NIP from --nips FILE (needs --username)", SCENARIO_REQUEST,
+     build_employee_show, true, INPUT_NIPS},
+    {"employee_search", "EmployeeSearch with a random query from --queries FILE (needs --username)",
+     SCENARIO_REQUEST, build_employee_search, true, INPUT_QUERIES},
+    {"connect", "TCP + TLS handshake + Hello, then close, repeated", SCENARIO_CONNECT, NULL, false, INPUT_NONE},
     {"idle", "Connect (TLS + Hello), then hold the connections idle (memory per connection)", SCENARIO_IDLE,
-     NULL, false},
+     NULL, false, INPUT_NONE},
 };
 
 /* ---- bench state ---- */
@@ -169,6 +266,7 @@ struct bench {
   uint64_t error_counts[MAX_ERROR_KINDS]; /* by -SPC code */
   char first_error[512];
   histogram_t hist;
+  input_t input; /* --nips / --queries, for the scenarios that draw from one */
 };
 
 static void record_error(bench_t *b, const spc_error_t *err, int code) {
@@ -229,7 +327,7 @@ static void issue(slot_t *s) {
   bench_t *b = w->b;
   Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
   scenario_msg_t msg;
-  b->scenario->build(&req, &msg);
+  b->scenario->build(&req, &msg, &b->input);
   s->t0 = uv_hrtime();
   int rc = spc_client_call(w->client, &req, on_response, s, NULL);
   if (rc < 0) {
@@ -566,12 +664,15 @@ static void usage(FILE *f) {
           "  --username NAME      sign in as NAME once, then present the session on every\n"
           "                       connection (required by scenarios that need a user)\n"
           "  --password-stdin     read the password as one line of standard input\n"
+          "  --nips FILE          NIPs for employee_show, one a line (a random one each request)\n"
+          "  --queries FILE       queries for employee_search, one a line (a random one each request)\n"
+          "                       (at most 65536 lines of a file are kept, sampled uniformly)\n"
           "  --output FORMAT      table (default) or json\n"
           "  --help               show this help\n"
           "\n"
           "Scenarios:\n");
   for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-    fprintf(f, "  %-10s %s\n", scenarios[i].name, scenarios[i].description);
+    fprintf(f, "  %-16s %s\n", scenarios[i].name, scenarios[i].description);
 }
 
 static bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out, const char *what) {
@@ -593,6 +694,7 @@ int main(int argc, char **argv) {
       {"scenario", required_argument, NULL, 'S'},    {"timeout", required_argument, NULL, 't'},
       {"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
       {"username", required_argument, NULL, 'u'},    {"password-stdin", no_argument, NULL, 'P'},
+      {"nips", required_argument, NULL, 'i'},        {"queries", required_argument, NULL, 'q'},
       {NULL, 0, NULL, 0},
   };
   signal(SIGPIPE, SIG_IGN); /* a reset connection is an error to count */
@@ -615,6 +717,7 @@ int main(int argc, char **argv) {
   int c;
   int rc = 0;
   bool password_stdin = false;
+  const char *nips_path = NULL, *queries_path = NULL;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 's': b->opt.server = optarg; break;
@@ -645,6 +748,8 @@ int main(int argc, char **argv) {
       break;
     case 'u': b->username = optarg; break;
     case 'P': password_stdin = true; break;
+    case 'i': nips_path = optarg; break;
+    case 'q': queries_path = optarg; break;
     case 'h': usage(stdout); free(b); return 0;
     default: rc = 2; break;
     }
@@ -664,11 +769,22 @@ int main(int argc, char **argv) {
       problem = "--password-stdin needs --username";
     else if (b->username && b->scenario->kind == SCENARIO_CONNECT)
       problem = "the connect scenario does not sign in: leave out --username";
+    else if (b->scenario->input == INPUT_NIPS && !nips_path)
+      problem = "this scenario needs --nips FILE (one NIP a line)";
+    else if (b->scenario->input == INPUT_QUERIES && !queries_path)
+      problem = "this scenario needs --queries FILE (one query a line)";
+    else if ((nips_path && b->scenario->input != INPUT_NIPS) ||
+             (queries_path && b->scenario->input != INPUT_QUERIES))
+      problem = "--nips is only for employee_show, --queries only for employee_search";
     if (problem) {
       fprintf(stderr, "simpeg-bench: %s\n", problem);
       rc = 2;
     }
   }
+  if (rc == 0 && b->scenario->input != INPUT_NONE &&
+      !input_load(&b->input, b->scenario->input == INPUT_NIPS ? nips_path : queries_path,
+                  b->scenario->input == INPUT_NIPS ? "NIP" : "query"))
+    rc = 2;
   if (rc == 0 && password_stdin) {
     ssize_t n = cli_read_line_fd(STDIN_FILENO, b->password, sizeof(b->password));
     if (n <= 0) {
@@ -680,6 +796,7 @@ int main(int argc, char **argv) {
     }
   }
   if (rc) {
+    free(b->input.lines);
     explicit_bzero(b, sizeof(*b));
     free(b);
     return rc;
@@ -699,6 +816,7 @@ int main(int argc, char **argv) {
   b->tls_ctx = sp_tls_ctx_new_client(&tc, err, sizeof(err));
   if (!b->tls_ctx) {
     fprintf(stderr, "simpeg-bench: %s\n", err);
+    free(b->input.lines);
     explicit_bzero(b, sizeof(*b));
     free(b);
     return 2;
@@ -717,6 +835,7 @@ int main(int argc, char **argv) {
   rc = b->ok == 0 ? 3 : b->errors ? 1 : 0;
   for (uint32_t i = 0; i < b->connections; i++) free(b->workers[i].slots);
   free(b->workers);
+  free(b->input.lines);
   sp_tls_ctx_unref(b->tls_ctx);
   explicit_bzero(b, sizeof(*b)); /* the password (already wiped) and the token */
   free(b);

@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# registry.sh: the registry benchmarks behind docs/PERFORMANCE.md (issue #4).
+#
+# Builds an optimised simpegd (build-bench/), starts a throwaway PostgreSQL
+# with default durability (no SIMPEG_PG_FAST) and a daemon on loopback,
+# loads the demo office tree through `simpeg office add`, generates N
+# employees (simpeg-demo --csv) and imports them (`simpeg employee import`,
+# timed end to end), then measures EmployeeShow and EmployeeSearch at 1 and
+# 32 connections, pgbench on the daemon's own lookup statements, and a deep
+# page of a filtered list reached with the cursor. Prints markdown.
+#
+#   tests/bench/registry.sh [N] [SECONDS_PER_SCENARIO]   (default 1000000, 10)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+count=${1:-1000000}
+secs=${2:-10}
+build=$root/build-bench
+work=$(mktemp -d /tmp/simpeg-regbench.XXXXXX)
+pgdir=$work/pg
+daemon_pid=""
+
+cleanup() {
+	if [ -n "$daemon_pid" ]; then
+		kill "$daemon_pid" 2>/dev/null || true
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
+	"$root/deploy/pgsql.sh" stop "$pgdir" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ ! -f "$build/build.ninja" ]; then
+	meson setup "$build" "$root" --buildtype=release -Dtests=disabled >/dev/null
+fi
+ninja -C "$build" server/simpegd client/simpeg client/simpeg-bench client/simpeg-demo >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+pgport=$(free_port)
+# Default durability: this measures what a real deployment would see.
+env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" init "$pgdir" "$pgport" >/dev/null
+env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
+"$root/deploy/certs.sh" "$work/certs" >/dev/null
+conninfo=$("$root/deploy/pgsql.sh" conninfo "$pgdir")
+cat >"$work/simpegd.conf" <<CONF
+[server]
+listen = 127.0.0.1:$port
+max_connections = 5000
+[tls]
+cert = $work/certs/server.pem
+key = $work/certs/server.key
+[database]
+conninfo = $conninfo
+pool_size = 4
+# One import commits in one statement: at 1M rows that is minutes, beyond
+# the default 30 s.
+query_timeout_ms = 1800000
+[log]
+level = warning
+CONF
+"$build/server/simpegd" migrate --config "$work/simpegd.conf" >/dev/null
+bench_password=$(openssl rand -base64 24 | tr -d '/+=')
+printf '%s\n' "$bench_password" |
+	"$build/server/simpegd" bootstrap-admin --config "$work/simpegd.conf" --username bench \
+		--full-name "Benchmark" >/dev/null
+"$build/server/simpegd" --config "$work/simpegd.conf" 2>"$work/simpegd.log" &
+daemon_pid=$!
+
+# The client, signed in as the bench account, config and session in $work.
+mkdir -p "$work/client/simpeg" "$work/client-state"
+printf '[client]\nserver = 127.0.0.1:%s\nca = %s\n' "$port" "$work/certs/ca.pem" >"$work/client/simpeg/config.ini"
+sp() { XDG_CONFIG_HOME=$work/client XDG_STATE_HOME=$work/client-state "$build/client/simpeg" "$@"; }
+for _ in $(seq 1 50); do sp ping >/dev/null 2>&1 && break; sleep 0.2; done
+printf '%s\n' "$bench_password" | sp login bench --password-stdin >/dev/null
+while IFS=$'\t' read -r code kind parent name; do
+	case $code in '#'* | '') continue ;; esac
+	sp office add "$code" --kind "$kind" --parent "$parent" --name "$name" >/dev/null
+done <"$root/deploy/demo/offices.tsv"
+
+psql_q() { psql -X -q -At -h 127.0.0.1 -p "$pgport" -U simpeg -d simpeg -v ON_ERROR_STOP=1 "$@"; }
+now() { date +%s.%N; }
+
+echo "simpeg registry benchmarks: $(date -u +%Y-%m-%d), $(nproc) cores, $count employees, ${secs}s per scenario, client and daemon on one machine"
+echo
+
+# ---- import ----
+"$build/client/simpeg-demo" --count "$count" --seed 1 --offices "$root/deploy/demo/offices.tsv" \
+	--csv "$work/emp.csv" 2>/dev/null
+csv_mb=$(( $(stat -c %s "$work/emp.csv") / 1048576 ))
+t0=$(now)
+# The commit of a large file takes minutes: a time-out to match.
+sp --timeout 1800000 employee import "$work/emp.csv" >"$work/import.log"
+t1=$(now)
+import_s=$(echo "$t1 - $t0" | bc -l)
+echo "| what | value |"
+echo "|---|---|"
+printf '| import of %s rows (%s MiB CSV, with first histories), end to end | %.2f s, **%.0f rows/s** |\n' \
+	"$count" "$csv_mb" "$import_s" "$(echo "$count / $import_s" | bc -l)"
+rm -f "$work/emp.csv"
+# What autovacuum would do soon after a real import: merge the trigram
+# index's pending list and gather statistics, so the lookups below see the
+# steady state rather than the import's aftermath.
+t0=$(now)
+psql_q -c 'VACUUM ANALYZE employees' -c 'ANALYZE employee_ranks' -c 'ANALYZE employee_positions' \
+	-c 'ANALYZE employee_educations'
+t1=$(now)
+printf '| VACUUM ANALYZE after the import | %.1f s |\n' "$(echo "$t1 - $t0" | bc -l)"
+echo
+
+# ---- inputs: NIPs, and name queries with one typo each ----
+# 65,536 NIPs drawn uniformly (the most simpeg-bench keeps), in a table too
+# so that pgbench draws from the very same set.
+psql_q -c "CREATE TABLE bench_nips AS SELECT row_number() OVER ()::int AS i, nip
+	FROM (SELECT nip FROM employees ORDER BY random() LIMIT 65536) r" \
+	-c "CREATE UNIQUE INDEX ON bench_nips (i)" -c "ANALYZE bench_nips"
+psql_q -c "SELECT nip FROM bench_nips ORDER BY i" >"$work/nips.txt"
+nips=$(wc -l <"$work/nips.txt")
+psql_q -c "SELECT name FROM employees TABLESAMPLE SYSTEM (1) LIMIT 2000" |
+	python3 -c '
+import random, sys
+random.seed(4)
+for line in sys.stdin:
+    words = line.split()
+    if not words:
+        continue
+    # a given name and a surname (or the one word), one letter changed
+    q = list(" ".join(words[:2]) if len(words) < 3 else words[0] + " " + words[-1])
+    pos = [k for k, ch in enumerate(q) if ch.isalpha()]
+    k = random.choice(pos)
+    q[k] = random.choice("aeiourstn".replace(q[k].lower(), ""))
+    print("".join(q))
+' >"$work/queries.txt"
+
+bench() {
+	printf '%s\n' "$bench_password" |
+		"$build/client/simpeg-bench" --server "127.0.0.1:$port" --ca "$work/certs/ca.pem" --duration "$secs" \
+			--output json --username bench --password-stdin "$@" || true
+}
+row() { # label, json -> table row; remembers the rate in $rate
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+label, j = sys.argv[1], json.loads(sys.argv[2])
+lat = j["latency_us"]
+print("| %s | %.0f/s | %.3f ms | %.3f ms | %.3f ms | %d |" % (label, j["per_second"],
+      lat["p50"] / 1000, lat["p99"] / 1000, lat["max"] / 1000, j["errors"]))
+PY
+}
+rate_of() { python3 -c 'import json, sys; print("%.0f" % json.loads(sys.argv[1])["per_second"])' "$1"; }
+
+echo "| scenario | rate | p50 | p99 | max | errors |"
+echo "|---|---|---|---|---|---|"
+declare -A show_rate
+for c in 1 32; do
+	j=$(bench --scenario employee_show --nips "$work/nips.txt" --connections "$c" --in-flight 1)
+	row "EmployeeShow (random NIP), $c connection(s), 1 in flight each" "$j"
+	show_rate[$c]=$(rate_of "$j")
+done
+for c in 1 32; do
+	j=$(bench --scenario employee_search --queries "$work/queries.txt" --connections "$c" --in-flight 1)
+	row "EmployeeSearch (name with a typo), $c connection(s), 1 in flight each" "$j"
+done
+echo
+
+# ---- pgbench on the daemon's lookup: EmployeeShow's three statements ----
+# The SQL is taken from server/db_stmts.c (printed by a small program), with
+# the bench account as actor, the root scope and a random NIP per transaction.
+cat >"$work/printsql.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "db_stmts.h"
+int main(int argc, char **argv) {
+  for (int i = 0; i < DB_STMT__COUNT; i++)
+    if (strcmp(db_stmts[i].name, argv[1]) == 0) return puts(db_stmts[i].sql) < 0;
+  return 1;
+}
+C
+cc -std=c17 -I"$root/server" -o "$work/printsql" "$work/printsql.c" "$root/server/db_stmts.c"
+actor=$(psql_q -c "SELECT id FROM users WHERE username = 'bench'")
+# Replaces $k (highest first, so $1 does not eat $10) with the given values.
+bind() { # stmt value1 value2 ...
+	"$work/printsql" "$1" | python3 -c '
+import sys
+sql = sys.stdin.read().strip()
+vals = sys.argv[1:]
+for k in range(len(vals), 0, -1):
+    sql = sql.replace("$%d" % k, vals[k - 1])
+print(sql + ";")
+' "${@:2}"
+}
+{
+	echo "\\set i random(1, $nips)"
+	echo "SELECT nip FROM bench_nips WHERE i = :i \\gset"
+	bind emp_show "$actor" "'bench'" "'ID'" "'127.0.0.1'" ":nip" "''" "''" "false" "'EmployeeShow'"
+	bind emp_summary "$actor" ":nip"
+	bind emp_history "$actor" ":nip" "''" "false"
+} >"$work/show.sql"
+echo "pgbench, EmployeeShow's three statements (emp_show, emp_summary, emp_history), prepared, same cluster:"
+for c in 1 32; do
+	pgbench -h 127.0.0.1 -p "$pgport" -U simpeg -n -r -M prepared -f "$work/show.sql" -c "$c" -j "$((c < 2 ? 1 : 2))" \
+		-T "$secs" simpeg >"$work/pgbench.out" 2>/dev/null
+	tps=$(awk '/^tps/ {print $3}' "$work/pgbench.out")
+	tps=${tps%.*}
+	# Per-statement latencies (ms): \set, the NIP, emp_show, emp_summary, emp_history.
+	statements=$(awk '/statement latencies/ {on = 1; next} on && NF {printf "%s%s", sep, $1; sep = ", "}' "$work/pgbench.out")
+	printf -- '- pgbench -c %s: %s tps (per statement, ms: %s); daemon EmployeeShow at %s connection(s): %s/s, ratio %.2f\n' \
+		"$c" "$tps" "$statements" "$c" "${show_rate[$c]}" "$(echo "${show_rate[$c]} / $tps" | bc -l)"
+done
+echo
+
+# ---- a deep page of a filtered list, reached with the cursor ----
+office=12.75
+rank=III/b
+matches=$(psql_q -c "SELECT count(*) FROM employees e JOIN offices o ON o.id = e.office_id
+	WHERE starts_with(o.path, (SELECT path FROM offices WHERE code = '$office')) AND e.current_rank_code = '$rank'")
+cursor=$(psql_q -c "SELECT e.nip FROM employees e JOIN offices o ON o.id = e.office_id
+	WHERE starts_with(o.path, (SELECT path FROM offices WHERE code = '$office')) AND e.current_rank_code = '$rank'
+	ORDER BY e.nip OFFSET $((matches * 9 / 10)) LIMIT 1")
+best=""
+for _ in 1 2 3 4 5; do
+	t0=$(now)
+	sp employee list --office "$office" --rank "$rank" --after "$cursor" --limit 50 >/dev/null
+	t1=$(now)
+	ms=$(echo "($t1 - $t0) * 1000" | bc -l)
+	if [ -z "$best" ] || [ "$(echo "$ms < $best" | bc -l)" = 1 ]; then best=$ms; fi
+done
+tick='`'
+printf -- '- %ssimpeg employee list --office %s --rank %s --after <NIP 90%% in> --limit 50%s (%s matches):' \
+	"$tick" "$office" "$rank" "$tick" "$matches"
+printf ' best of 5 %.1f ms, whole client process (connect, TLS, Authenticate, the page)\n' "$best"
+
+# ---- where a search's time goes ----
+query=$(head -n 1 "$work/queries.txt")
+sq="'"
+echo
+echo "EXPLAIN (ANALYZE, BUFFERS) of emp_search for \"$query\" (root scope, limit 20):"
+echo
+echo '```'
+bind emp_search "$actor" "'bench'" "'ID'" "'127.0.0.1'" "''" "''" "''" "'${query//$sq/$sq$sq}'" false 20 false "''" |
+	sed 's/^/EXPLAIN (ANALYZE, BUFFERS) /' | psql_q
+echo '```'
