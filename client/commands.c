@@ -18,6 +18,18 @@ extern const cli_command_t cli_cmd_audit;
 /* the employee registry */
 extern const cli_command_t cli_cmd_employee;
 extern const cli_command_t cli_cmd_me;
+/* personnel services (issue #5) */
+extern const cli_command_t cli_cmd_request;
+extern const cli_command_t cli_cmd_inbox;
+extern const cli_command_t cli_cmd_chain;
+extern const cli_command_t cli_cmd_correction;
+extern const cli_command_t cli_cmd_leave;
+extern const cli_command_t cli_cmd_holiday;
+extern const cli_command_t cli_cmd_promotion;
+extern const cli_command_t cli_cmd_kgb;
+extern const cli_command_t cli_cmd_retirement;
+extern const cli_command_t cli_cmd_document;
+extern const cli_command_t cli_cmd_report;
 
 const cli_command_t *const cli_commands[] = {
     &cli_cmd_ping,
@@ -31,6 +43,17 @@ const cli_command_t *const cli_commands[] = {
     &cli_cmd_audit,
     &cli_cmd_employee,
     &cli_cmd_me,
+    &cli_cmd_inbox,
+    &cli_cmd_request,
+    &cli_cmd_leave,
+    &cli_cmd_correction,
+    &cli_cmd_promotion,
+    &cli_cmd_kgb,
+    &cli_cmd_retirement,
+    &cli_cmd_document,
+    &cli_cmd_holiday,
+    &cli_cmd_chain,
+    &cli_cmd_report,
     &cli_cmd_help,
     NULL,
 };

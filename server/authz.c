@@ -23,6 +23,10 @@ static const struct {
     /* registry (svc_employee.c) */
     [PERM_EMPLOYEE_READ] = {"employee_read", R(SUPERVISOR) | R(HR_OFFICER) | R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN) | R(AUDITOR)},
     [PERM_EMPLOYEE_MANAGE] = {"employee_manage", R(HR_OFFICER) | R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN)},
+    [PERM_REQUEST_FILE] = {"request_file", R(HR_OFFICER) | R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN)},
+    [PERM_CHAIN_MANAGE] = {"chain_manage", R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN)},
+    [PERM_HOLIDAY_MANAGE] = {"holiday_manage", R(HR_OFFICER) | R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN)},
+    [PERM_SERVICE_REPORT] = {"service_report", R(HR_OFFICER) | R(REGIONAL_ADMIN) | R(SYSTEM_ADMIN) | R(AUDITOR)},
 };
 
 bool authz_role_has(Simpeg__V1__Role role, srv_perm_t perm) {

@@ -30,6 +30,13 @@ typedef enum srv_perm {
   /* registry (svc_employee.c) */
   PERM_EMPLOYEE_READ,   /* show, list, search employees and their histories in scope */
   PERM_EMPLOYEE_MANAGE, /* add and edit employees and add history rows in scope */
+  /* personnel services (issue #5). Request methods open to every signed-in
+   * user check the person and step in the database (request_visible,
+   * request_act): applicant, step holder, HR in scope. */
+  PERM_REQUEST_FILE,    /* file a KP/KGB request for another employee in scope */
+  PERM_CHAIN_MANAGE,    /* configure approval chains and work calendars */
+  PERM_HOLIDAY_MANAGE,  /* import the holiday and cuti bersama calendar */
+  PERM_SERVICE_REPORT,  /* service times, eligibility and due lists in scope */
   PERM__COUNT
 } srv_perm_t;
 

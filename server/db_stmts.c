@@ -740,4 +740,12 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
          "  FROM (SELECT nip FROM x ORDER BY nip LIMIT $9::int) y HAVING count(*) > 0)"
          " SELECT * FROM x ORDER BY nip",
          11},
+    /* BEGIN requests (svc_request.c) */
+    /* END requests */
+    /* BEGIN leave (svc_leave.c) */
+    /* END leave */
+    /* BEGIN promotion (svc_promotion.c) */
+    /* END promotion */
+    /* BEGIN docs (svc_docs.c) */
+    /* END docs */
 };

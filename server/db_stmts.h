@@ -81,6 +81,14 @@ enum db_stmt_id {
   DB_STMT_IMPORT_COMMIT,  /* staged rows -> employees + first histories + one audit row -> rows */
   DB_STMT_IMPORT_DISCARD, /* drops an import's staged rows (and any older than a day) */
   DB_STMT_EXPORT,         /* one page of a subtree in docs/IMPORT.md columns, audited */
+  /* BEGIN requests (svc_request.c) */
+  /* END requests */
+  /* BEGIN leave (svc_leave.c) */
+  /* END leave */
+  /* BEGIN promotion (svc_promotion.c) */
+  /* END promotion */
+  /* BEGIN docs (svc_docs.c) */
+  /* END docs */
   DB_STMT__COUNT
 };
 

@@ -58,6 +58,38 @@ static const srv_method_t methods[] = {
     {SIMPEG__V1__REQUEST__CALL_IMPORT_BEGIN, "ImportBegin", PERM_EMPLOYEE_MANAGE, svc_import_begin},
     {SIMPEG__V1__REQUEST__CALL_IMPORT_CHUNK, "ImportChunk", PERM_EMPLOYEE_MANAGE, svc_import_chunk},
     {SIMPEG__V1__REQUEST__CALL_EXPORT, "Export", PERM_EMPLOYEE_READ, svc_export},
+    /* personnel services (svc_request.c) */
+    {SIMPEG__V1__REQUEST__CALL_REQUEST_SHOW, "RequestShow", PERM_SIGNED_IN, svc_request_show},
+    {SIMPEG__V1__REQUEST__CALL_REQUEST_LIST, "RequestList", PERM_SIGNED_IN, svc_request_list},
+    {SIMPEG__V1__REQUEST__CALL_REQUEST_TIMELINE, "RequestTimeline", PERM_SIGNED_IN, svc_request_timeline},
+    {SIMPEG__V1__REQUEST__CALL_REQUEST_ACT, "RequestAct", PERM_SIGNED_IN, svc_request_act},
+    {SIMPEG__V1__REQUEST__CALL_INBOX, "Inbox", PERM_SIGNED_IN, svc_inbox},
+    {SIMPEG__V1__REQUEST__CALL_CHAIN_SET, "ChainSet", PERM_CHAIN_MANAGE, svc_chain_set},
+    {SIMPEG__V1__REQUEST__CALL_CHAIN_SHOW, "ChainShow", PERM_SIGNED_IN, svc_chain_show},
+    {SIMPEG__V1__REQUEST__CALL_CORRECTION_SUBMIT, "CorrectionSubmit", PERM_SIGNED_IN, svc_correction_submit},
+    /* personnel services (svc_docs.c) */
+    {SIMPEG__V1__REQUEST__CALL_SERVICE_TIMES, "ServiceTimes", PERM_SERVICE_REPORT, svc_service_times},
+    {SIMPEG__V1__REQUEST__CALL_SUBSCRIBE, "Subscribe", PERM_SIGNED_IN, svc_subscribe},
+    /* personnel services (svc_leave.c) */
+    {SIMPEG__V1__REQUEST__CALL_LEAVE_SUBMIT, "LeaveSubmit", PERM_SIGNED_IN, svc_leave_submit},
+    {SIMPEG__V1__REQUEST__CALL_LEAVE_BALANCE, "LeaveBalance", PERM_SIGNED_IN, svc_leave_balance},
+    {SIMPEG__V1__REQUEST__CALL_LEAVE_TYPES, "LeaveTypes", PERM_SIGNED_IN, svc_leave_types},
+    {SIMPEG__V1__REQUEST__CALL_HOLIDAY_IMPORT, "HolidayImport", PERM_HOLIDAY_MANAGE, svc_holiday_import},
+    {SIMPEG__V1__REQUEST__CALL_HOLIDAY_LIST, "HolidayList", PERM_SIGNED_IN, svc_holiday_list},
+    {SIMPEG__V1__REQUEST__CALL_WORK_CALENDAR_SET, "WorkCalendarSet", PERM_CHAIN_MANAGE, svc_work_calendar_set},
+    /* personnel services (svc_promotion.c) */
+    {SIMPEG__V1__REQUEST__CALL_PROMOTION_PERIOD_ADD, "PromotionPeriodAdd", PERM_HOLIDAY_MANAGE, svc_promotion_period_add},
+    {SIMPEG__V1__REQUEST__CALL_PROMOTION_PERIOD_LIST, "PromotionPeriodList", PERM_SIGNED_IN, svc_promotion_period_list},
+    {SIMPEG__V1__REQUEST__CALL_PROMOTION_ELIGIBILITY, "PromotionEligibility", PERM_SERVICE_REPORT, svc_promotion_eligibility},
+    {SIMPEG__V1__REQUEST__CALL_PROMOTION_SUBMIT, "PromotionSubmit", PERM_REQUEST_FILE, svc_promotion_submit},
+    {SIMPEG__V1__REQUEST__CALL_KGB_DUE, "KgbDue", PERM_SERVICE_REPORT, svc_kgb_due},
+    {SIMPEG__V1__REQUEST__CALL_KGB_SUBMIT, "KgbSubmit", PERM_REQUEST_FILE, svc_kgb_submit},
+    {SIMPEG__V1__REQUEST__CALL_RETIREMENT_PROJECTION, "RetirementProjection", PERM_SERVICE_REPORT, svc_retirement_projection},
+    /* personnel services (svc_docs.c) */
+    {SIMPEG__V1__REQUEST__CALL_DOCUMENT_UPLOAD_BEGIN, "DocumentUploadBegin", PERM_SIGNED_IN, svc_document_upload_begin},
+    {SIMPEG__V1__REQUEST__CALL_DOCUMENT_UPLOAD_CHUNK, "DocumentUploadChunk", PERM_SIGNED_IN, svc_document_upload_chunk},
+    {SIMPEG__V1__REQUEST__CALL_DOCUMENT_UPLOAD_FINISH, "DocumentUploadFinish", PERM_SIGNED_IN, svc_document_upload_finish},
+    {SIMPEG__V1__REQUEST__CALL_DOCUMENT_DOWNLOAD, "DocumentDownload", PERM_SIGNED_IN, svc_document_download},
 };
 
 const srv_method_t *srv_method_find(int call_case) {

@@ -100,6 +100,38 @@ void svc_early_warnings(srv_req_t *req);
 void svc_import_begin(srv_req_t *req);
 void svc_import_chunk(srv_req_t *req);
 void svc_export(srv_req_t *req);
+/* personnel services (svc_request.c) */
+void svc_request_show(srv_req_t *req);
+void svc_request_list(srv_req_t *req);
+void svc_request_timeline(srv_req_t *req);
+void svc_request_act(srv_req_t *req);
+void svc_inbox(srv_req_t *req);
+void svc_chain_set(srv_req_t *req);
+void svc_chain_show(srv_req_t *req);
+void svc_correction_submit(srv_req_t *req);
+/* personnel services (svc_docs.c) */
+void svc_service_times(srv_req_t *req);
+void svc_subscribe(srv_req_t *req);
+/* personnel services (svc_leave.c) */
+void svc_leave_submit(srv_req_t *req);
+void svc_leave_balance(srv_req_t *req);
+void svc_leave_types(srv_req_t *req);
+void svc_holiday_import(srv_req_t *req);
+void svc_holiday_list(srv_req_t *req);
+void svc_work_calendar_set(srv_req_t *req);
+/* personnel services (svc_promotion.c) */
+void svc_promotion_period_add(srv_req_t *req);
+void svc_promotion_period_list(srv_req_t *req);
+void svc_promotion_eligibility(srv_req_t *req);
+void svc_promotion_submit(srv_req_t *req);
+void svc_kgb_due(srv_req_t *req);
+void svc_kgb_submit(srv_req_t *req);
+void svc_retirement_projection(srv_req_t *req);
+/* personnel services (svc_docs.c) */
+void svc_document_upload_begin(srv_req_t *req);
+void svc_document_upload_chunk(srv_req_t *req);
+void svc_document_upload_finish(srv_req_t *req);
+void svc_document_download(srv_req_t *req);
 /* Ends the connection's import, if any, dropping its staged rows (conn_unref). */
 void svc_import_release(conn_t *c);
 

@@ -113,6 +113,27 @@ void svc_fail_db(srv_req_t *req, const db_result_t *r) {
       return;
     default: break;
   }
+  /* Rule violations raised by the service functions of the database
+   * (sp_fail in 0006_requests.sql): MESSAGE is the reason code, DETAIL the
+   * field. Both are fixed words written by us, safe to pass on. */
+  if (state[0] == 'S' && state[1] == 'P') {
+    static const struct {
+      const char *state;
+      Simpeg__V1__ErrorCode code;
+    } sp_codes[] = {
+        {"SP400", ERR(INVALID_ARGUMENT)}, {"SP403", ERR(PERMISSION_DENIED)}, {"SP404", ERR(NOT_FOUND)},
+        {"SP409", ERR(ABORTED)},          {"SP412", ERR(FAILED_PRECONDITION)},
+    };
+    const char *field = r->error ? PQresultErrorField(r->error, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    for (size_t i = 0; i < sizeof(sp_codes) / sizeof(sp_codes[0]); i++) {
+      if (strcmp(state, sp_codes[i].state) != 0) continue;
+      if (field && *field)
+        svc_fail_field(req, sp_codes[i].code, text, text, field, text);
+      else
+        req_fail(req, sp_codes[i].code, text, text);
+      return;
+    }
+  }
   if (strcmp(state, "23505") == 0) {
     for (size_t i = 0; constraint && i < sizeof(unique_keys) / sizeof(unique_keys[0]); i++) {
       if (strcmp(constraint, unique_keys[i].constraint) == 0) {

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -475,4 +476,102 @@ void harness_expect_err(const Simpeg__V1__Response *r, int code, const char *rea
   if (!r->error || (int)r->error->code != code || (reason && strcmp(r->error->reason, reason) != 0))
     fail_msg("expected code %d reason '%s', got code %d reason '%s'", code, reason ? reason : "*",
              r->error ? (int)r->error->code : 0, r->error ? r->error->reason : "");
+}
+
+/* ---- the real `simpeg` program ---- */
+
+bool harness_ws_init(harness_ws_t *w, const daemon_t *d) {
+  memset(w, 0, sizeof(*w));
+  snprintf(w->dir, sizeof(w->dir), "/tmp/simpeg-ws-XXXXXX");
+  if (!mkdtemp(w->dir)) return false;
+  snprintf(w->state_home, sizeof(w->state_home), "%s/state", w->dir);
+  snprintf(w->config_home, sizeof(w->config_home), "%s/config", w->dir);
+  char p[256];
+  snprintf(p, sizeof(p), "%s/simpeg", w->config_home);
+  if (mkdir(w->config_home, 0700) != 0 || mkdir(p, 0700) != 0) return false;
+  snprintf(p, sizeof(p), "%s/simpeg/config.ini", w->config_home);
+  FILE *f = fopen(p, "w");
+  if (!f) return false;
+  fprintf(f, "[client]\nserver = %s\nca = %s\ntimeout_ms = 20000\n", d->addr, harness_cert("ca.pem"));
+  return fclose(f) == 0;
+}
+
+void harness_ws_free(harness_ws_t *w) {
+  if (!w->dir[0]) return;
+  char cmd[200];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+  harness_sh(cmd);
+  w->dir[0] = '\0';
+}
+
+static void ws_slurp(const char *path, char *buf, size_t cap) {
+  buf[0] = '\0';
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  size_t n = fread(buf, 1, cap - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+}
+
+void harness_ws_run(const harness_ws_t *w, harness_run_t *r, const char *input, ...) {
+  const char *argv[62];
+  int argc = 0;
+  argv[argc++] = harness_env("SIMPEG_TEST_SIMPEG");
+  assert_non_null(argv[0]);
+  va_list ap;
+  va_start(ap, input);
+  const char *a;
+  while ((a = va_arg(ap, const char *)) && argc < 61) argv[argc++] = a;
+  va_end(ap);
+  argv[argc] = NULL;
+
+  char in_path[200], out_path[200], err_path[200];
+  snprintf(in_path, sizeof(in_path), "%s/stdin", w->dir);
+  snprintf(out_path, sizeof(out_path), "%s/stdout", w->dir);
+  snprintf(err_path, sizeof(err_path), "%s/stderr", w->dir);
+  FILE *f = fopen(in_path, "w");
+  assert_non_null(f);
+  fputs(input ? input : "", f);
+  fclose(f);
+
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    setsid();
+    int in = open(in_path, O_RDONLY);
+    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    setenv("XDG_STATE_HOME", w->state_home, 1);
+    setenv("XDG_CONFIG_HOME", w->config_home, 1);
+    setenv("LC_ALL", "C.UTF-8", 1);
+    setenv("LANGUAGE", getenv("SIMPEG_TEST_LANGUAGE") ? getenv("SIMPEG_TEST_LANGUAGE") : "C", 1);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  int st;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  ws_slurp(out_path, r->out, sizeof(r->out));
+  ws_slurp(err_path, r->err, sizeof(r->err));
+  if (getenv("SIMPEG_TEST_VERBOSE")) {
+    fprintf(stderr, "$ simpeg");
+    for (int i = 1; i < argc; i++) fprintf(stderr, " %s", argv[i]);
+    fprintf(stderr, " -> %d\n%s%s", r->status, r->out, r->err);
+  }
+}
+
+void harness_run_expect(const harness_run_t *r, int status) {
+  if (r->status != status)
+    fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", r->status, status, r->out, r->err);
+}
+
+void harness_ws_login(const harness_ws_t *w, const char *username, const char *password) {
+  harness_run_t r;
+  char input[256];
+  snprintf(input, sizeof(input), "%s\n", password);
+  harness_ws_run(w, &r, input, "login", username, "--password-stdin", NULL);
+  harness_run_expect(&r, 0);
 }

@@ -124,4 +124,44 @@ Simpeg__V1__ServerFrame *raw_tls_read_frame(raw_tls_t *r, int timeout_ms);
 bool raw_wait_closed(int fd, int timeout_ms);
 void raw_tls_close(raw_tls_t *r);
 
+
+/* ---- the real `simpeg` program, as an office workstation runs it ----
+ * A workstation is a temp directory with its own XDG_CONFIG_HOME (a
+ * config.ini naming the daemon and the CA) and XDG_STATE_HOME (the session
+ * token), so several signed-in users can run side by side. */
+typedef struct harness_ws {
+  char dir[128];
+  char state_home[160];
+  char config_home[160];
+} harness_ws_t;
+
+typedef struct harness_run {
+  int status;        /* exit status; 128+N for a signal */
+  char out[65536];   /* stdout (truncated to fit) */
+  char err[16384];   /* stderr */
+} harness_run_t;
+
+/* Creates the workstation for daemon d. false on failure. Needs
+ * SIMPEG_TEST_SIMPEG (the group setup should exit 77 without it). */
+bool harness_ws_init(harness_ws_t *w, const daemon_t *d);
+/* Removes its directory. */
+void harness_ws_free(harness_ws_t *w);
+/* Runs `simpeg ARGS...` (NULL-terminated, at most 60) with `input` (may be
+ * NULL) on stdin, LC_ALL=C.UTF-8 and LANGUAGE from SIMPEG_TEST_LANGUAGE
+ * (default C). SIMPEG_TEST_VERBOSE=1 echoes each run on stderr. */
+void harness_ws_run(const harness_ws_t *w, harness_run_t *r, const char *input, ...);
+/* `simpeg login USER --password-stdin` on the workstation; asserts success. */
+void harness_ws_login(const harness_ws_t *w, const char *username, const char *password);
+/* Fails the test (showing both streams) unless the run exited with `status`. */
+void harness_run_expect(const harness_run_t *r, int status);
+
+#define assert_in(hay, needle)                                                \
+  do {                                                                              \
+    if (!strstr((hay), (needle))) fail_msg("\"%s\" not in:\n%s", (needle), (hay)); \
+  } while (0)
+#define assert_not_in(hay, needle)                                          \
+  do {                                                                            \
+    if (strstr((hay), (needle))) fail_msg("\"%s\" found in:\n%s", (needle), (hay)); \
+  } while (0)
+
 #endif
