@@ -211,6 +211,50 @@ static void build_employee_search(Simpeg__V1__Request *req, void *msg, input_t *
   req->employee_search = m;
 }
 
+/* BEGIN h4: personnel-service scenarios (tests/bench/services.sh).
+ * They consume their input file in order, each line once (a submission per
+ * employee, an approval per line), from the sample kept in file order: a
+ * file of at most INPUT_MAX lines is kept whole and in order. Past the end
+ * they wrap around, and the server refuses the repeats (counted as errors),
+ * so give a file longer than the run needs. */
+static char *input_next(input_t *in) {
+  static uint64_t next;
+  return in->lines[next++ % in->count];
+}
+
+/* LeaveSubmit (annual leave, one working day) for the next NIP of --nips,
+ * filed by the signed-in HR account and submitted at once. */
+static void build_leave_submit(Simpeg__V1__Request *req, void *msg, input_t *in) {
+  (void)msg;
+  static Simpeg__V1__LeaveSubmit m;
+  static Simpeg__V1__LeaveDetails d;
+  simpeg__v1__leave_submit__init(&m);
+  simpeg__v1__leave_details__init(&d);
+  d.leave_type = "tahunan";
+  d.start_date = "2027-02-02";
+  d.end_date = "2027-02-02";
+  d.reason = "keperluan keluarga";
+  d.address = "Jl. Merdeka 1";
+  m.nip = input_next(in);
+  m.leave = &d;
+  req->call_case = SIMPEG__V1__REQUEST__CALL_LEAVE_SUBMIT;
+  req->leave_submit = &m;
+}
+
+/* RequestAct APPROVE of the next request number of --queries (a number
+ * listed once per step the signed-in account holds). */
+static void build_request_approve(Simpeg__V1__Request *req, void *msg, input_t *in) {
+  (void)msg;
+  static Simpeg__V1__RequestAct m;
+  simpeg__v1__request_act__init(&m);
+  m.number = input_next(in);
+  m.action = SIMPEG__V1__REQUEST_ACTION__REQUEST_ACTION_APPROVE;
+  req->call_case = SIMPEG__V1__REQUEST__CALL_REQUEST_ACT;
+  req->request_act = &m;
+}
+
+/* END h4 */
+
 static const scenario_t scenarios[] = {
     {"ping", "Ping round trips (daemon only)", SCENARIO_REQUEST, build_ping, false, INPUT_NONE},
     {"status", "Status requests (through the daemon's pool to PostgreSQL; needs --username)", SCENARIO_REQUEST,
@@ -219,6 +263,12 @@ static const scenario_t scenarios[] = {
      build_employee_show, true, INPUT_NIPS},
     {"employee_search", "EmployeeSearch with a random query from --queries FILE (needs --username)",
      SCENARIO_REQUEST, build_employee_search, true, INPUT_QUERIES},
+    /* BEGIN h4: personnel services */
+    {"leave_submit", "LeaveSubmit (annual leave, 1 day) for each NIP of --nips in turn (needs --username)",
+     SCENARIO_REQUEST, build_leave_submit, true, INPUT_NIPS},
+    {"request_approve", "RequestAct approve of each request number of --queries in turn (needs --username)",
+     SCENARIO_REQUEST, build_request_approve, true, INPUT_QUERIES},
+    /* END h4 */
     {"connect", "TCP + TLS handshake + Hello, then close, repeated", SCENARIO_CONNECT, NULL, false, INPUT_NONE},
     {"idle", "Connect (TLS + Hello), then hold the connections idle (memory per connection)", SCENARIO_IDLE,
      NULL, false, INPUT_NONE},

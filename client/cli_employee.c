@@ -490,6 +490,8 @@ void cli_json_employee(json_out_t *j, const Simpeg__V1__Employee *e) {
   jopt(j, "address", e->address);
   jopt(j, "nik", e->nik);
   jopt(j, "nik_masked", e->nik_masked);
+  jopt(j, "supervisor_nip", e->supervisor_nip);
+  jopt(j, "supervisor_name", e->supervisor_name);
   json_key(j, "version");
   json_int(j, e->version);
   json_key(j, "updated_at");
@@ -611,6 +613,10 @@ static void employee_rows(cli_table_t *t, const Simpeg__V1__Employee *e) {
   if (given(e->email)) cli_table_add(t, _("E-mail"), "%s", e->email);
   if (given(e->phone)) cli_table_add(t, _("Phone"), "%s", e->phone);
   if (given(e->address)) cli_table_add(t, _("Address"), "%s", e->address);
+  if (given(e->supervisor_nip)) {
+    cli_format_nip(buf, sizeof(buf), e->supervisor_nip);
+    cli_table_add(t, _("Supervisor"), "%s (%s)", str(e->supervisor_name), buf);
+  }
   cli_table_add(t, _("Version"), "%lld", (long long)e->version);
 }
 

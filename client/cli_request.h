@@ -13,6 +13,8 @@
 /* Translated name of a state / step kind / action ("diajukan", ...). */
 const char *cli_request_state_name(Simpeg__V1__RequestState st);
 const char *cli_request_step_name(Simpeg__V1__StepKind kind);
+/* A timeline action ("create", "submit", "approve"...) in words. */
+const char *cli_request_action_name(const char *action);
 
 /* One request in full (steps, who holds it and since when, what is
  * missing, documents, service details) on ctx->out, as a table or as one

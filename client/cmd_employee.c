@@ -29,6 +29,7 @@ enum {
   OPT_ADDRESS,
   OPT_NIK,
   OPT_NIK_STDIN,
+  OPT_SUPERVISOR,
   OPT_VERSION_EXPECTED,
   OPT_RANK,
   OPT_POSITION_KIND,
@@ -66,6 +67,7 @@ static const struct option employee_options[] = {
     {"address", required_argument, NULL, OPT_ADDRESS},
     {"nik", required_argument, NULL, OPT_NIK},
     {"nik-stdin", no_argument, NULL, OPT_NIK_STDIN},
+    {"supervisor", required_argument, NULL, OPT_SUPERVISOR},
     {"expect-version", required_argument, NULL, OPT_VERSION_EXPECTED},
     {"rank", required_argument, NULL, OPT_RANK},
     {"position-kind", required_argument, NULL, OPT_POSITION_KIND},
@@ -106,7 +108,7 @@ static const struct option employee_options[] = {
 typedef struct employee_state {
   /* record fields; NULL: not given */
   const char *nip, *name, *front_title, *back_title, *birth_place, *birth_date, *religion, *marital, *office,
-      *tmt_cpns, *email, *phone, *address, *nik;
+      *tmt_cpns, *email, *phone, *address, *nik, *supervisor;
   Simpeg__V1__Sex sex;
   Simpeg__V1__EmploymentType type;
   Simpeg__V1__EmployeeStatus status;
@@ -151,6 +153,7 @@ static int employee_parse_opt(void *state, int val, const char *arg, char *err, 
     case OPT_PHONE: st->phone = arg; return 0;
     case OPT_ADDRESS: st->address = arg; return 0;
     case OPT_NIK_STDIN: st->nik_stdin = true; return 0;
+    case OPT_SUPERVISOR: st->supervisor = arg; return 0;
     case OPT_AFTER: st->after = arg; return 0;
     case OPT_KIND: st->h.kind = arg; return 0;
     /* registry views (svc_views.c) */
@@ -376,6 +379,11 @@ static int employee_edit_run(cli_ctx_t *ctx, void *state, int argc, char **argv)
   }
   Simpeg__V1__Employee e = *cur->employee_show->profile->employee;
   overlay(&e, st);
+  /* The supervisor changes only with --supervisor NIP ("-": none). */
+  char supbuf[64];
+  e.supervisor_nip = (char *)"";
+  if (st->supervisor)
+    e.supervisor_nip = strcmp(st->supervisor, "-") == 0 ? (char *)"-" : nip_arg(st->supervisor, supbuf, sizeof(supbuf));
   /* --expect-version: refuse if the record changed since that version was
    * read; without it, the version just read. */
   if (st->version) e.version = (int64_t)st->version;
@@ -711,7 +719,8 @@ const cli_command_t cli_cmd_employee = {
         "--marital-status (belum_kawin, kawin, cerai_hidup, cerai_mati), --type,\n"
         "--status (edit: active, on_leave, retired, dismissed, deceased,\n"
         "transferred_out), --office CODE, --tmt-cpns YYYY-MM-DD, --email, --phone,\n"
-        "--address, --nik NIK or --nik-stdin.\n"
+        "--address, --nik NIK or --nik-stdin, --supervisor NIP (edit: the atasan\n"
+        "langsung who approves the employee's requests first; - removes it).\n"
         "The NIK is personal data: --nik-stdin reads it from standard input, so it\n"
         "stays out of the shell history and the process list.\n"
         "A NIP may be written with or without spaces (19860926 201505 1 001). NIP and\n"

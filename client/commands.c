@@ -30,6 +30,7 @@ extern const cli_command_t cli_cmd_kgb;
 extern const cli_command_t cli_cmd_retirement;
 extern const cli_command_t cli_cmd_document;
 extern const cli_command_t cli_cmd_report;
+extern const cli_command_t cli_cmd_watch;
 
 const cli_command_t *const cli_commands[] = {
     &cli_cmd_ping,
@@ -54,6 +55,7 @@ const cli_command_t *const cli_commands[] = {
     &cli_cmd_holiday,
     &cli_cmd_chain,
     &cli_cmd_report,
+    &cli_cmd_watch,
     &cli_cmd_help,
     NULL,
 };

@@ -191,6 +191,13 @@ spc_sync_t *spc_sync_open(const spc_options_t *opt, spc_error_t *err);
  * another SPC_E* with *resp NULL. The caller frees *resp. */
 int spc_sync_call(spc_sync_t *s, Simpeg__V1__Request *req, Simpeg__V1__Response **resp,
                   spc_error_t *err);
+/* Events the server pushes (after Subscribe) are kept in arrival order, at
+ * most 1024 (the oldest go beyond that), while calls and sleeps run the
+ * loop. Waits up to timeout_ms for the next one: 0 with *ev set (free it
+ * with simpeg__v1__event__free_unpacked(*ev, NULL)), SPC_ETIMEDOUT when
+ * none came, or the SPC_E* code of what ended the connection (err filled
+ * in). */
+int spc_sync_next_event(spc_sync_t *s, uint32_t timeout_ms, Simpeg__V1__Event **ev, spc_error_t *err);
 /* Runs the loop for `ms` milliseconds (keeps the connection serviced). */
 void spc_sync_sleep(spc_sync_t *s, uint32_t ms);
 const spc_server_info_t *spc_sync_server_info(const spc_sync_t *s);

@@ -128,6 +128,41 @@ static const struct {
     {"nip_sex_mismatch", N_("The sex does not match the NIP (digit 15: 1 male, 2 female).")},
     {"invalid_nik", N_("The NIK is not valid.")},
     {"nik_mismatch", N_("The date of birth or sex does not match the NIK.")},
+    /* BEGIN h3 promotion: promotion, KGB, retirement (top-level reasons) */
+    {"not_eligible", N_("The employee is not eligible for this promotion at that period (the reasons follow; see "
+                        "'simpeg promotion eligible --all').")},
+    {"unknown_period", N_("There is no such promotion period (see 'simpeg promotion periods').")},
+    {"no_next_period", N_("No promotion period is set ahead; it is added with 'simpeg promotion period-add'.")},
+    {"already_filed", N_("A request of this kind is already open for this employee and date.")},
+    {"kgb_not_due", N_("The periodic raise is not due: it is filed from two months before the date it falls due, "
+                       "with that date as TMT (see 'simpeg kgb due').")},
+    {"postpone_too_long", N_("A periodic raise is postponed by at most one year at a time.")},
+    {"postpone_before_due", N_("A postponement must end after the date the raise was due.")},
+    {"rank_changed", N_("The employee's rank changed after the proposal was made; file a new proposal.")},
+    {"not_pns", N_("This service is not for the employee's employment type (promotion: PNS only; periodic raise: "
+                   "PNS and CPNS).")},
+    {"no_rank", N_("The employee has no rank recorded.")},
+    {"national_data", N_("Promotion periods are national: only an account whose offices are the whole country sets "
+                         "them.")},
+    /* END h3 promotion */
+    /* BEGIN h4 docs: documents, events, service times (top-level reasons) */
+    {"document_too_big", N_("The document is too large.")},
+    {"checksum_mismatch", N_("The document arrived damaged (its SHA-256 does not match); nothing was stored. "
+                             "Please upload it again.")},
+    {"size_mismatch", N_("The document's size does not match what was announced; nothing was stored.")},
+    {"out_of_order_chunk", N_("A part of the document arrived out of order; nothing was stored. Please upload "
+                              "it again.")},
+    {"unsupported_type", N_("Only PDF, JPEG and PNG documents are accepted.")},
+    {"upload_not_found", N_("The upload is no longer in progress (it failed or the connection was renewed). "
+                            "Please upload the document again.")},
+    {"upload_busy", N_("The previous part of this upload is still being processed.")},
+    {"too_many_uploads", N_("Too many uploads are in progress on this connection.")},
+    {"uploads_busy", N_("The server is receiving many documents right now. Please try again shortly.")},
+    {"document_not_found", N_("There is no such document among the requests you can see.")},
+    {"request_closed", N_("The request has been decided or cancelled; evidence can no longer be added.")},
+    {"not_allowed_to_upload", N_("Only the applicant, the holder of the current approval step or HR may add "
+                                 "evidence to this request.")},
+    /* END h4 docs */
 };
 
 /* FieldViolation.reason codes. */
@@ -180,6 +215,94 @@ static const struct {
     {"unknown_kind", N_("is not a known kind of history entry")},
     {"invalid_cursor", N_("is not a cursor from a previous page")},
     {"too_large", N_("is too large")},
+    /* BEGIN h1 requests: the request lifecycle, chains, corrections */
+    {"request_not_found", N_("names no request you can see")},
+    {"unknown_action", N_("is not a known action (submit, approve, return, reject, postpone, cancel, complete)")},
+    {"comment_required", N_("is required: say why the request is returned, rejected or postponed")},
+    {"postpone_until_required", N_("is required when postponing")},
+    {"not_in_the_future", N_("must be a date after today")},
+    {"decree_number_required", N_("is required to complete a request (the decree, SK)")},
+    {"decree_date_required", N_("is required to complete a request (the date of the decree)")},
+    {"invalid_state", N_("is not possible in the request's current state (see 'simpeg request show')")},
+    {"not_applicant", N_("is for the applicant or whoever filed the request only")},
+    {"own_request", N_("is not possible on your own request: someone else in the chain decides")},
+    {"not_step_holder", N_("is for whoever holds the current step of the request (see 'simpeg request show')")},
+    {"not_verifier", N_("is for an HR verifier of the request's office")},
+    {"postpone_last_step_only", N_("is possible at the last step of the chain only")},
+    {"documents_missing", N_("lacks required evidence: attach it (--attach KIND=FILE) or see 'simpeg request show'")},
+    {"no_supervisor", N_("has no supervisor with an account: HR sets it with 'simpeg employee edit NIP --supervisor "
+                         "NIP'")},
+    {"supervisor_not_found", N_("names no employee you can see")},
+    {"self", N_("cannot be the employee themself")},
+    {"unknown_service", N_("is not a known service (CUTI, KP, KGB, KOREKSI)")},
+    {"invalid_steps", N_("must be 1 to 6 of supervisor, verifier, official")},
+    {"duplicate_step", N_("names a step twice")},
+    {"no_official_step", N_("needs an official step in the chain")},
+    {"official_not_found", N_("names no active account you can see")},
+    {"correction_applied", N_("is not possible: the correction has been applied to the record; file a new correction "
+                              "instead")},
+    {"unknown_field", N_("names a field that cannot be corrected (name, front_title, back_title, birth_place, "
+                         "religion, marital_status, email, phone, address, nik)")},
+    {"duplicate_field", N_("is corrected twice in one request")},
+    {"unchanged", N_("already has this value")},
+    {"invalid_changes", N_("has too many or incomplete changes")},
+    {"not_your_record", N_("is someone else's record: only HR files corrections for others")},
+    {"no_linked_employee", N_("is needed: your account is not linked to an employee record")},
+    /* END h1 requests */
+    /* BEGIN h2 leave: leave, holidays, work calendars */
+    {"end_before_start", N_("is before the start date")},
+    {"date_out_of_range", N_("is too far away: leave starts at most a year back and two years ahead")},
+    {"employee_not_active", N_("is not an active employee")},
+    {"leave_type_not_allowed", N_("is not a leave type of this employment type (PPPK: tahunan, sakit, melahirkan "
+                                  "only; CPNS: no cuti besar or CLTN)")},
+    {"service_too_short", N_("is too early: the service years this leave needs are not complete by then")},
+    {"first_hajj_only_for_cuti_besar", N_("applies to cuti besar only")},
+    {"maternity_leave_women_only", N_("is for women only (melahirkan)")},
+    {"birth_order_required", N_("is required for maternity leave (1, 2 or 3)")},
+    {"fourth_birth_use_cuti_besar", N_("is the 4th birth or later: ask for cuti besar instead")},
+    {"birth_order_only_for_birth", N_("applies to maternity leave or cuti besar only")},
+    {"leave_too_long", N_("makes the leave longer than this leave type allows")},
+    {"leave_overlaps", N_("overlaps another leave of the employee that is pending or approved")},
+    {"leave_crosses_year", N_("is in the next year: annual leave is charged to one year, split it at 31 December")},
+    {"no_working_days", N_("leaves no working day in the leave (weekends and holidays do not count)")},
+    {"cuti_besar_this_year", N_("is in a year with cuti besar: no annual leave that year")},
+    {"leave_balance_insufficient", N_("asks for more days than the annual leave left (see 'simpeg leave balance')")},
+    {"annual_leave_taken_this_year", N_("is in a year in which annual leave was taken or asked for: no cuti besar "
+                                        "that year")},
+    {"national_holidays_need_whole_tree", N_("is national or cuti bersama: only a whole-country account sets those")},
+    {"holiday_arrays_differ", N_("is incomplete")},
+    {"invalid_workdays", N_("must be ISO days 1 (Monday) to 7 (Sunday)")},
+    {"outside_replace_year", N_("is not in the year being replaced")},
+    {"only_regional", N_("applies to regional holidays only")},
+    {"leave_cannot_be_postponed", N_("is not possible: cuti besar for the first hajj or a 4th birth cannot be "
+                                     "postponed")},
+    /* END h2 leave */
+    /* BEGIN h3 promotion: promotion, KGB, retirement (field reasons) */
+    {"not_eligible", N_("is why the employee is not eligible")},
+    {"unknown_period", N_("is not a promotion period (see 'simpeg promotion periods')")},
+    {"no_next_period", N_("is needed: no promotion period is set ahead")},
+    {"already_filed", N_("already has an open request for that date")},
+    {"kgb_not_due", N_("is not the date the raise falls due, or that date is more than two months away")},
+    {"postpone_too_long", N_("is more than a year after the date the raise was due")},
+    {"postpone_before_due", N_("is not after the date the raise was due")},
+    {"rank_changed", N_("has a different rank now than when the proposal was made")},
+    {"not_pns", N_("is not of an employment type this service is for")},
+    {"no_rank", N_("has no rank recorded")},
+    {"unknown_promotion_kind", N_("is not a promotion kind (reguler, struktural, fungsional)")},
+    {"before_submit_from", N_("is before the start of the submission window")},
+    {"not_before_period", N_("must be before the period date")},
+    /* END h3 promotion */
+    /* BEGIN h4 docs: documents, events, service times (field reasons) */
+    {"too_big", N_("is larger than the server accepts")},
+    {"checksum_mismatch", N_("does not match the bytes received")},
+    {"offset_mismatch", N_("does not follow the bytes already received")},
+    {"size_mismatch", N_("does not match the bytes received")},
+    {"unsupported_type", N_("is not a PDF, JPEG or PNG document")},
+    {"after_to_date", N_("is after the end date")},
+    {"unknown_topic", N_("names an unknown topic (only \"request\")")},
+    {"request_closed", N_("names a request that is already decided or cancelled")},
+    {"not_allowed_to_upload", N_("names a request you may see but not add evidence to")},
+    /* END h4 docs */
 };
 
 /* Field names people see in messages. Unknown fields are shown as sent. */
@@ -208,6 +331,18 @@ static const struct {
     {"office_code", N_("office")},
     {"code", N_("office code")},
     {"kind", N_("office kind")},
+    /* BEGIN h3 promotion: promotion, KGB, retirement (field labels; before the
+     * dotted fallback, which would read "kind" as the office kind) */
+    {"promotion.kind", N_("promotion kind")},
+    {"promotion.period_date", N_("promotion period")},
+    {"period_date", N_("promotion period")},
+    {"period.period_date", N_("promotion period")},
+    {"period.submit_from", N_("start of the submission window")},
+    {"period.submit_to", N_("end of the submission window")},
+    {"kgb.tmt", N_("TMT")},
+    {"months", N_("months")},
+    {"years", N_("years")},
+    /* END h3 promotion */
     {"parent_code", N_("parent office")},
     {"new_parent_code", N_("new parent office")},
     {"under_code", N_("office")},

@@ -7,9 +7,15 @@
 
 #include "spc_internal.h"
 
+#define SYNC_EVENTS_MAX 1024
+
 struct spc_sync {
   uv_loop_t loop;
   spc_client_t *client;
+  /* pushed events not yet taken (spc_sync_next_event), a ring */
+  Simpeg__V1__Event *events[SYNC_EVENTS_MAX];
+  size_t ev_head, ev_count;
+  bool ev_waiting;
 };
 
 typedef struct sync_wait {
@@ -51,7 +57,32 @@ static void run_until(uv_loop_t *loop, const bool *done) {
 
 static void on_sync_closed(void *ud) { wait_done(ud); }
 
+/* The event lives only during the callback: keep a copy. */
+static void on_sync_event(spc_client_t *c, const Simpeg__V1__Event *ev, void *ud) {
+  spc_sync_t *s = ud;
+  (void)c;
+  size_t n = simpeg__v1__event__get_packed_size(ev);
+  uint8_t *buf = sp_xmalloc(n ? n : 1);
+  simpeg__v1__event__pack(ev, buf);
+  Simpeg__V1__Event *copy = simpeg__v1__event__unpack(NULL, n, buf);
+  free(buf);
+  if (!copy) return;
+  if (s->ev_count == SYNC_EVENTS_MAX) { /* drop the oldest */
+    simpeg__v1__event__free_unpacked(s->events[s->ev_head], NULL);
+    s->ev_head = (s->ev_head + 1) % SYNC_EVENTS_MAX;
+    s->ev_count--;
+  }
+  s->events[(s->ev_head + s->ev_count) % SYNC_EVENTS_MAX] = copy;
+  s->ev_count++;
+  if (s->ev_waiting) uv_stop(&s->loop);
+}
+
 static void sync_free(spc_sync_t *s) {
+  while (s->ev_count) {
+    simpeg__v1__event__free_unpacked(s->events[s->ev_head], NULL);
+    s->ev_head = (s->ev_head + 1) % SYNC_EVENTS_MAX;
+    s->ev_count--;
+  }
   if (s->client) {
     sync_wait_t w = {.loop = &s->loop};
     spc_client_close(s->client, on_sync_closed, &w);
@@ -84,7 +115,7 @@ spc_sync_t *spc_sync_open(const spc_options_t *opt, spc_error_t *err) {
   spc_client_set_callbacks(s->client, on_sync_state, NULL, &w);
   rc = spc_client_connect(s->client);
   if (rc == 0) run_until(&s->loop, &w.done);
-  spc_client_set_callbacks(s->client, NULL, NULL, NULL);
+  spc_client_set_callbacks(s->client, NULL, on_sync_event, s);
   if (rc != 0 || w.status != 0 || !w.done) {
     if (w.done) {
       *err = w.err;
@@ -143,6 +174,42 @@ void spc_sync_sleep(spc_sync_t *s, uint32_t ms) {
   w.done = false;
   uv_close((uv_handle_t *)&t, on_sleep_closed);
   run_until(&s->loop, &w.done);
+}
+
+int spc_sync_next_event(spc_sync_t *s, uint32_t timeout_ms, Simpeg__V1__Event **ev, spc_error_t *err) {
+  *ev = NULL;
+  memset(err, 0, sizeof(*err));
+  uv_timer_t t;
+  sync_wait_t w = {.loop = &s->loop};
+  uv_timer_init(&s->loop, &t);
+  t.data = &w;
+  uv_timer_start(&t, on_sleep_timer, timeout_ms, 0);
+  s->ev_waiting = true;
+  int rc = SPC_ETIMEDOUT;
+  for (;;) {
+    if (s->ev_count) {
+      *ev = s->events[s->ev_head];
+      s->ev_head = (s->ev_head + 1) % SYNC_EVENTS_MAX;
+      s->ev_count--;
+      rc = 0;
+      break;
+    }
+    spc_state_t st = spc_client_state(s->client);
+    if (st == SPC_STATE_FAILED || st == SPC_STATE_CLOSED) {
+      *err = s->client->last_error;
+      rc = err->code ? err->code : SPC_ECLOSED;
+      if (!err->code) spc_error_set(err, s->client, rc, "connection ended");
+      break;
+    }
+    if (w.done) break;
+    uv_run(&s->loop, UV_RUN_ONCE);
+  }
+  s->ev_waiting = false;
+  if (rc == SPC_ETIMEDOUT) spc_error_set(err, s->client, rc, "no event within %u ms", timeout_ms);
+  w.done = false;
+  uv_close((uv_handle_t *)&t, on_sleep_closed);
+  run_until(&s->loop, &w.done);
+  return rc;
 }
 
 const spc_server_info_t *spc_sync_server_info(const spc_sync_t *s) { return spc_client_server_info(s->client); }

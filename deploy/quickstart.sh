@@ -180,6 +180,12 @@ wait_until_ready() {
 # idempotent, like everything here.
 # Runs the client as the quickstart user: config and session inside .simpeg/.
 sp() { XDG_CONFIG_HOME=$client_home XDG_STATE_HOME=$client_state "$simpeg" "$@"; }
+# The same for another demo user, with a session of its own.
+sp_as() {
+	local user=$1
+	shift
+	XDG_CONFIG_HOME=$client_home XDG_STATE_HOME=$state/client-state-$user "$simpeg" "$@"
+}
 
 new_password() { openssl rand -base64 15 | tr -d '/+=' | cut -c1-16; }
 
@@ -210,7 +216,49 @@ load_demo_data() {
 	demo_account palembang.admin "Admin Kota Palembang" regional_admin 16.71
 	demo_account auditor "Auditor Inspektorat" auditor ID
 	load_demo_employees "$password"
+	load_demo_services
 	umask 022
+}
+
+# The personnel services (issue #5): the 2026 holiday and cuti bersama
+# calendar, and in BKPSDM Binjai two demo employees with accounts, the
+# first (binjai.pegawai) reporting to the second (binjai.atasan). The
+# employee's annual leave request then waits in the supervisor's inbox and
+# goes on through the default chain: supervisor -> HR verifier (binjai.hr)
+# -> official (binjai.admin). Idempotent like the rest.
+load_demo_services() {
+	local list emp sup start end
+	if ! sp holiday list --year 2026 --output json | grep -q '"date"'; then
+		log "loading the 2026 holiday calendar (deploy/demo/holidays-2026.csv)"
+		sp holiday import "$root/deploy/demo/holidays-2026.csv" >/dev/null ||
+			warn "the holiday calendar was not loaded"
+	fi
+	if grep -q '^binjai.pegawai ' "$state/demo-accounts.txt"; then return 0; fi
+	if ! list=$(sp employee list --office 12.75.BKPSDM --type pns --status active --limit 2 --output json); then
+		warn "cannot list BKPSDM Binjai's employees; no service demo"
+		return 0
+	fi
+	read -r emp sup < <(printf '%s' "$list" | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+rows = rows.get("employees", rows) if isinstance(rows, dict) else rows
+print(" ".join(r["nip"] for r in rows[:2]))')
+	if [ -z "${sup:-}" ]; then
+		note "BKPSDM Binjai has fewer than two employees; no service demo"
+		return 0
+	fi
+	log "service demo: binjai.pegawai ($emp) reports to binjai.atasan ($sup)"
+	demo_account binjai.atasan "Atasan Langsung BKPSDM Binjai" supervisor 12.75.BKPSDM "$sup"
+	demo_account binjai.pegawai "Pegawai BKPSDM Binjai" employee 12.75.BKPSDM "$emp"
+	sp employee edit "$emp" --supervisor "$sup" >/dev/null
+	# Three working days of annual leave, two weeks ahead (Monday..Wednesday).
+	start=$(date -d "next monday + 14 days" +%F)
+	end=$(date -d "$start + 2 days" +%F)
+	awk '$1 == "binjai.pegawai" {print $4}' "$state/demo-accounts.txt" |
+		sp_as binjai.pegawai login binjai.pegawai --password-stdin >/dev/null
+	sp_as binjai.pegawai leave submit --type tahunan --from "$start" --to "$end" \
+		--reason "Keperluan keluarga" --address "Binjai" --key demo-leave-1 >/dev/null ||
+		warn "the demo leave request was not submitted"
 }
 
 # The demo employees: DEMO_EMPLOYEES records made by simpeg-demo
@@ -251,11 +299,11 @@ load_demo_employees() {
 }
 
 demo_account() {
-	local user=$1 name=$2 role=$3 office=$4 password
+	local user=$1 name=$2 role=$3 office=$4 nip=${5:-} password
 	if grep -q "^$user " "$state/demo-accounts.txt"; then return 0; fi
 	password=$(new_password)
 	printf '%s\n' "$password" | sp user add "$user" --name "$name" --role "$role" --office "$office" \
-		--password-stdin >/dev/null
+		${nip:+--nip "$nip"} --password-stdin >/dev/null
 	printf '%s %s %s %s\n' "$user" "$role" "$office" "$password" >>"$state/demo-accounts.txt"
 }
 
@@ -288,6 +336,12 @@ cmd_up() {
   (sign in as another with: build/client/simpeg login binjai.admin)
   (the export points this shell's XDG dirs at .simpeg/; to keep yours,
   prefix single commands instead.)
+  Personnel services: binjai.pegawai has asked for annual leave; it waits
+  for binjai.atasan, then binjai.hr (verifier), then binjai.admin (official):
+    build/client/simpeg login binjai.atasan
+    build/client/simpeg inbox
+    build/client/simpeg request approve CUTI-... --comment "Setuju"
+    build/client/simpeg request timeline CUTI-...
   Stop everything with: ./deploy/quickstart.sh stop
 
 EOF

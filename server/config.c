@@ -50,6 +50,9 @@ static const key_def_t keys[] = {
     U64("auth", "session_recheck_s", auth_session_recheck_s, 0, 3600, true),
     U64("auth", "throttle_base_ms", auth_throttle_base_ms, 1, 60000, true),
     U64("auth", "throttle_addr_failures", auth_throttle_addr_failures, 0, 1000000, true),
+    U64("documents", "max_bytes", doc_max_bytes, 1, 256u * 1024 * 1024, true),
+    U64("documents", "max_pending_bytes", doc_max_pending_bytes, 1024 * 1024, 1ull << 40, true),
+    U64("documents", "upload_idle_s", doc_upload_idle_s, 1, 86400, true),
     {"log", "level", K_LEVEL, offsetof(srv_config_t, log_level), 0, 0, 0, true},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -76,6 +79,9 @@ void srv_config_defaults(srv_config_t *c) {
   c->auth_session_recheck_s = 30;
   c->auth_throttle_base_ms = 1000;
   c->auth_throttle_addr_failures = 50;
+  c->doc_max_bytes = 10u * 1024 * 1024;
+  c->doc_max_pending_bytes = 256u * 1024 * 1024;
+  c->doc_upload_idle_s = 60;
   c->log_level = SP_LOG_INFO;
 }
 

@@ -45,6 +45,10 @@ typedef struct srv_config {
   uint64_t auth_session_recheck_s;
   uint64_t auth_throttle_base_ms;
   uint64_t auth_throttle_addr_failures;
+  /* [documents] */
+  uint64_t doc_max_bytes;         /* largest evidence document accepted */
+  uint64_t doc_max_pending_bytes; /* unfinished uploads held in memory, all connections together */
+  uint64_t doc_upload_idle_s;     /* an upload without a chunk this long may be reclaimed */
   /* [log] */
   sp_log_level_t log_level;
 } srv_config_t;

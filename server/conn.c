@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "svc_docs.h"
 #include "sp_log.h"
 #include "sp_time.h"
 
@@ -74,6 +75,7 @@ void conn_session_set(conn_t *c, srv_session_t *s) {
 void conn_unref(conn_t *c) {
   if (--c->refs > 0) return;
   svc_import_release(c); /* import/export (svc_import.c) */
+  svc_docs_release(c);   /* unfinished document uploads (svc_docs.c) */
   free(c->session);
   sp_tls_free(c->tls);
   sp_tls_ctx_unref(c->tls_ctx);

@@ -51,6 +51,8 @@ struct conn {
   char branch_path[SRV_OFFICE_PATH_MAX]; /* office subtree this machine is limited to; empty: none */
   srv_session_t *session;      /* signed-in user, or NULL (anonymous) */
   struct import_state *import; /* the bulk import in progress, or NULL (svc_import.c owns it) */
+  struct doc_upload *uploads;  /* document uploads in progress (svc_docs.c owns them) */
+  bool subscribed;             /* Subscribe("request"): pushed request events (listen.c) */
 
   bool handshake_done;
   bool hello_done;

@@ -17,7 +17,7 @@
   " coalesce((extract(epoch FROM l.last_login_at) * 1000000)::bigint, 0) AS last_login_us,"           \
   " u.version AS version, o.path AS office_path"
 #define USER_FROM "users u JOIN offices o ON o.id = u.office_id LEFT JOIN user_logins l ON l.user_id = u.id"
-/* The audit trigger fills seq, at and the hashes. */
+/* The audit trigger fills seq, at and xid; the chainer (audit_chain.c) the hashes. */
 #define AUDIT_COLS "actor_user_id, actor, actor_office, client_addr, method, entity, entity_id"
 #define AUDIT_ACTOR "$1::bigint, $2::text, $3::text, $4::text"
 /* Ends the sessions of the account a CTE named u changed. */
@@ -53,15 +53,18 @@
   " to_char(e.tmt_cpns, 'YYYY-MM-DD'), e.email, e.phone, e.address,"                                    \
   " CASE WHEN " show "::bool THEN coalesce(e.nik, '') ELSE '' END,"                                       \
   " CASE WHEN e.nik IS NULL THEN '' ELSE '************' || right(e.nik, 4) END,"                         \
-  " e.version, (extract(epoch FROM e.updated_at) * 1000000)::bigint, o.path"
+  " e.version, (extract(epoch FROM e.updated_at) * 1000000)::bigint, o.path,"                          \
+  " coalesce((SELECT s.nip FROM employees s WHERE s.id = e.supervisor_id), '') AS supervisor_nip,"      \
+  " coalesce((SELECT s.name FROM employees s WHERE s.id = e.supervisor_id), '') AS supervisor_name"
 #define EMP_FROM "employees e JOIN offices o ON o.id = e.office_id"
 #define EMP_OWN_NIP "(SELECT u.nip FROM users u WHERE u.id = $1::bigint)"
 /* The audit log never holds a NIK (nor its hash): only whether there is one. */
 #define EMP_AUDIT(x) "(to_jsonb(" x ") - 'nik' - 'nik_hash' || jsonb_build_object('has_nik', " x ".nik IS NOT NULL))"
-/* emp_search and emp_search_nip: `score` orders the matches, `cond` selects them. */
-#define EMP_SEARCH(score, cond)                                                                         \
-  "WITH x AS (SELECT " EMP_COLS("$11") ", " score " AS score"                                            \
-  "  FROM " EMP_FROM " WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text)"           \
+/* emp_search and emp_search_nip: `with` may add CTEs, `from` joins to
+ * EMP_FROM, `cond` selects the matches, `score` orders them. */
+#define EMP_SEARCH(with, score, from, cond)                                                             \
+  "WITH " with "x AS (SELECT " EMP_COLS("$11") ", " score " AS score"                                    \
+  "  FROM " EMP_FROM from " WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text)"      \
   "  AND starts_with(o.path, $7::text) AND " cond                                                        \
   "  ORDER BY score DESC, e.nip LIMIT $10::int),"                                                        \
   " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"                                                 \
@@ -218,7 +221,7 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
     [DB_STMT_AUDIT_LIST] = {"audit_list",
                             "SELECT a.seq, (extract(epoch FROM a.at) * 1000000)::bigint, a.actor, a.actor_office,"
                             " a.client_addr, a.method, a.entity, a.entity_id, coalesce(a.before::text, ''),"
-                            " coalesce(a.after::text, ''), encode(a.hash, 'hex') FROM audit_log a"
+                            " coalesce(a.after::text, ''), coalesce(encode(a.hash, 'hex'), '') FROM audit_log a"
                             " WHERE ($1::bool OR EXISTS (SELECT 1 FROM offices o WHERE o.code = a.actor_office"
                             "  AND starts_with(o.path, $2::text) AND starts_with(o.path, $3::text)))"
                             " AND ($4::text = '' OR a.actor = $4::text) AND ($5::text = '' OR a.entity = $5::text)"
@@ -230,7 +233,11 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
                             10},
     /* $1 milliseconds; local to the batch's transaction */
     [DB_STMT_AUDIT_TIMEOUT] = {"audit_timeout", "SELECT set_config('statement_timeout', $1::text, true)", 1},
-    [DB_STMT_AUDIT_VERIFY] = {"audit_verify", "SELECT rows_checked, first_broken, problem FROM audit_verify()", 0},
+    /* $1 how old a row may be and still wait for the chainer (an interval) */
+    [DB_STMT_AUDIT_VERIFY] = {"audit_verify",
+                              "SELECT rows_checked, first_broken, problem, unchained FROM audit_verify($1::interval)", 1},
+    /* $1 most rows to link in one run (audit_chain.c) */
+    [DB_STMT_AUDIT_CHAIN] = {"audit_chain", "SELECT audit_chain_pending($1::int)", 1},
 
     /* auth (svc_auth.c) */
     [DB_STMT_AUTH_THROTTLE_CHECK] = {"auth_throttle_check",
@@ -411,22 +418,30 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
     /* $5 nip, $6 scope, $7 branch, $8 version read, $9 front title, $10
      * name, $11 back title, $12 birth place, $13 religion, $14 marital
      * status, $15 status (NULL: unchanged), $16 email, $17 phone, $18 address, $19 nik (NULL:
-     * unchanged). -> id; none when out of scope or stale (the batch's
-     * emp_get that follows tells which). */
+     * unchanged), $20 supervisor NIP (NULL: unchanged, '-': none; must be
+     * another employee in scope). -> id; none when out of scope, stale or
+     * the supervisor is unknown (the batch's emp_get and req_supervisor
+     * tell which). */
     [DB_STMT_EMP_EDIT] = {"emp_edit",
                           "WITH b AS (SELECT e.* FROM " EMP_FROM " WHERE e.nip = $5::text"
-                          "  AND starts_with(o.path, $6::text) AND starts_with(o.path, $7::text) AND e.version = $8::int),"
+                          "  AND starts_with(o.path, $6::text) AND starts_with(o.path, $7::text) AND e.version = $8::int"
+                          "  AND ($20::text IS NULL OR $20::text = '-' OR EXISTS (SELECT 1 FROM employees s"
+                          "   JOIN offices so ON so.id = s.office_id WHERE s.nip = $20::text AND s.nip <> $5::text"
+                          "   AND starts_with(so.path, $6::text) AND starts_with(so.path, $7::text)))),"
                           " u AS (UPDATE employees x SET front_title = $9::text, name = $10::text, back_title = $11::text,"
                           "  birth_place = $12::text, religion = $13::text, marital_status = $14::text,"
                           "  status = coalesce($15::smallint, x.status), email = $16::text, phone = $17::text, address = $18::text,"
-                          "  nik = coalesce($19::text, x.nik)"
+                          "  nik = coalesce($19::text, x.nik),"
+                          "  supervisor_id = CASE WHEN $20::text IS NULL THEN x.supervisor_id WHEN $20::text = '-' THEN NULL"
+                          "   ELSE (SELECT s.id FROM employees s JOIN offices so ON so.id = s.office_id WHERE s.nip = $20::text"
+                          "   AND starts_with(so.path, $6::text) AND starts_with(so.path, $7::text)) END"
                           "  FROM b WHERE x.id = b.id AND x.version = $8::int RETURNING x.*),"
                           " a AS (INSERT INTO audit_log (" AUDIT_COLS ", before, after)"
                           "  SELECT " AUDIT_ACTOR ", 'EmployeeEdit', 'employee', u.nip, " EMP_AUDIT("b") ","
                           "  " EMP_AUDIT("u") " || jsonb_build_object('nik_changed', u.nik IS DISTINCT FROM b.nik)"
                           "  FROM u, b)"
                           " SELECT id FROM u",
-                          19},
+                          20},
     /* $5 subtree root path, $6 scope, $7 branch, $8 rank code ('' any),
      * $9 position kind (0 any), $10 status (0 any), $11 employment type (0
      * any), $12 after this NIP, $13 page size (one more row is read to tell
@@ -449,15 +464,23 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
     /* $5 subtree root path, $6 scope, $7 branch, $8 query (digits when
      * $9), $9 by NIP prefix, $10 limit, $11 show NIKs, $12 office code
      * asked for (audit). Names match by trigram similarity (pg_trgm's %, in
-     * schema public, threshold 0.3), which tolerates typos and word order. */
+     * schema public, threshold 0.3), which tolerates typos and word order.
+     * employee_name_matches (migration 0010) finds them through the
+     * distinct names, best name first, and stops when the page is full. */
     [DB_STMT_EMP_SEARCH] = {"emp_search",
-                            EMP_SEARCH("public.similarity(lower(e.name), lower($8::text))",
-                                       "NOT $9::bool AND lower(e.name) OPERATOR(public.%) lower($8::text)"),
+                            EMP_SEARCH("m AS (SELECT * FROM employee_name_matches(lower($8::text), $5::text, $6::text,"
+                                       " $7::text, CASE WHEN $9::bool THEN 0 ELSE $10::int END)),",
+                                       "m.score", " JOIN m ON m.employee_id = e.id", "true"),
                             12},
     /* The same by NIP prefix ($9 true): its own statement so that each
-     * plan can use its index (trigram GIN, text_pattern_ops). */
+     * plan can use its index. NIPs are 18 digits, so those starting with
+     * the digits $8 are one range of the NIP's unique b-tree whatever the
+     * collation (no text_pattern_ops index needed; migration 0010). */
     [DB_STMT_EMP_SEARCH_NIP] = {"emp_search_nip",
-                                EMP_SEARCH("1", "$9::bool AND e.nip LIKE $8::text || '%'"), 12},
+                                EMP_SEARCH("", "1", "",
+                                           "$9::bool AND e.nip BETWEEN rpad($8::text, 18, '0') AND rpad($8::text, 18, '9')"
+                                           " AND e.nip LIKE $8::text || '%'"),
+                                12},
     /* History inserts: $5 nip, $6 scope, $7 branch, $8 decree number, $9
      * decree date (NULL), then the entry's fields. Each locks the employee
      * row (the derived current values are recomputed by the history
@@ -672,35 +695,38 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
          " UNION ALL SELECT u.line, 'nip', 'already_exists' FROM u JOIN employees e ON e.nip = u.nip"
          " ORDER BY 1",
          29},
-    /* Also lets the trigram GIN index of the names take the whole import
-     * into its pending list (merged later by vacuum) instead of merging
-     * every few MB during the insert. */
+    /* $1 statement_timeout (ms) for the rest of the batch: the commit runs
+     * as a long batch (db_submit_long), minutes at a million rows; work_mem
+     * keeps its sort by NIP in memory. */
     [DB_STMT_IMPORT_ON] = {"import_on",
-                           "SELECT set_config('simpeg.import', 'on', true),"
-                           " set_config('gin_pending_list_limit', '131072', true)",
-                           0},
+                           "SELECT set_config('statement_timeout', $1::text, true),"
+                           " set_config('simpeg.import', 'on', true), set_config('work_mem', '128MB', true)",
+                           1},
     /* $5 import id, $6 file name. The derived current values are written
      * from the one history row of each kind (what employee_refresh_current
-     * would compute), the triggers' refresh being off (import_on). */
+     * would compute), the triggers' refresh being off (import_on). Each
+     * staged row got its employee id when it was staged (migration 0010),
+     * so the history rows come straight from the staged rows instead of
+     * joining them back to the inserted employees by NIP. */
     [DB_STMT_IMPORT_COMMIT] =
         {"import_commit",
          "WITH s AS (SELECT * FROM import_staging WHERE import_id = $5::text),"
-         " e AS (INSERT INTO employees (nip, employment_type, front_title, name, back_title, birth_place, birth_date, sex,"
-         "  religion, marital_status, status, office_id, tmt_cpns, email, phone, address, nik, current_rank_code,"
+         " e AS (INSERT INTO employees (id, nip, employment_type, front_title, name, back_title, birth_place, birth_date,"
+         "  sex, religion, marital_status, status, office_id, tmt_cpns, email, phone, address, nik, current_rank_code,"
          "  current_rank_tmt, current_mkg_years, current_mkg_months, current_position_name, current_position_kind,"
          "  current_functional_level, current_education_level)"
-         "  SELECT nip, employment_type, front_title, name, back_title, birth_place, birth_date, sex, religion,"
+         "  SELECT employee_id, nip, employment_type, front_title, name, back_title, birth_place, birth_date, sex, religion,"
          "  marital_status, status, office_id, tmt_cpns, email, phone, address, nik, rank_code, rank_tmt,"
          "  CASE WHEN rank_code IS NULL THEN NULL ELSE mkg_years END, CASE WHEN rank_code IS NULL THEN NULL ELSE 0 END,"
          "  position_name, position_kind, CASE WHEN position_name IS NULL THEN NULL ELSE functional_level END,"
-         "  education_level FROM s ORDER BY nip RETURNING id, nip, office_id),"
+         "  education_level FROM s ORDER BY nip RETURNING 1),"
          " r AS (INSERT INTO employee_ranks (employee_id, rank_code, tmt, mkg_years, mkg_months)"
-         "  SELECT e.id, s.rank_code, s.rank_tmt, s.mkg_years, 0 FROM e JOIN s ON s.nip = e.nip WHERE s.rank_code IS NOT NULL),"
+         "  SELECT employee_id, rank_code, rank_tmt, mkg_years, 0 FROM s WHERE rank_code IS NOT NULL),"
          " p AS (INSERT INTO employee_positions (employee_id, name, kind, functional_level, office_id, tmt)"
-         "  SELECT e.id, s.position_name, s.position_kind, s.functional_level, e.office_id, s.position_tmt"
-         "  FROM e JOIN s ON s.nip = e.nip WHERE s.position_name IS NOT NULL),"
+         "  SELECT employee_id, position_name, position_kind, functional_level, office_id, position_tmt"
+         "  FROM s WHERE position_name IS NOT NULL),"
          " d AS (INSERT INTO employee_educations (employee_id, level)"
-         "  SELECT e.id, s.education_level FROM e JOIN s ON s.nip = e.nip WHERE s.education_level IS NOT NULL),"
+         "  SELECT employee_id, education_level FROM s WHERE education_level IS NOT NULL),"
          " x AS (DELETE FROM import_staging WHERE import_id = $5::text),"
          " n AS (SELECT count(*) AS rows FROM e),"
          " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
@@ -741,11 +767,337 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
          " SELECT * FROM x ORDER BY nip",
          11},
     /* BEGIN requests (svc_request.c) */
+#define REQ_US(x) "coalesce((extract(epoch FROM " x ") * 1000000)::bigint, 0)"
+#define REQ_COLS                                                                                         \
+  "r.id, r.number, r.service, r.state, e.nip, e.name, o.code, c.username, r.summary, r.step,"          \
+  " " REQ_US("r.state_since") ", " REQ_US("r.created_at") ", " REQ_US("r.submitted_at") ","            \
+  " " REQ_US("r.decided_at") ", " REQ_US("r.completed_at") ", coalesce(r.decree_number, ''),"          \
+  " coalesce(to_char(r.decree_date, 'YYYY-MM-DD'), ''), coalesce(to_char(r.postpone_until, 'YYYY-MM-DD'), ''),"   \
+  " r.version"
+#define REQ_FROM                                                                                         \
+  "requests r JOIN employees e ON e.id = r.employee_id JOIN offices o ON o.id = r.office_id"           \
+  " JOIN users c ON c.id = r.created_by"
+/* The actor of the request statements: $n user id, role, scope, branch. */
+#define REQ_ACTOR(a, b, c, d) "$" a "::bigint, $" b "::smallint, $" c "::text, $" d "::text"
+    [DB_STMT_REQ_CLIENT_ADDR] = {"req_client_addr", "SELECT set_config('simpeg.client_addr', $1::text, true)", 1},
+    /* $1 number, $2..$5 actor */
+    [DB_STMT_REQ_FIND] = {"req_find",
+                          "SELECT r.id FROM requests r WHERE r.number = $1::text"
+                          " AND request_visible(r.id, " REQ_ACTOR("2", "3", "4", "5") ")",
+                          5},
+    /* $1 id, $2..$5 actor */
+    [DB_STMT_REQ_GET] = {"req_get",
+                         "SELECT " REQ_COLS " FROM " REQ_FROM " WHERE r.id = $1::bigint"
+                         " AND request_visible(r.id, " REQ_ACTOR("2", "3", "4", "5") ")",
+                         5},
+    [DB_STMT_REQ_STEPS] = {"req_steps",
+                           "SELECT s.step_no, s.kind, coalesce(hu.username, ''), coalesce(hu.full_name, ''), ho.code,"
+                           " coalesce(au.username, ''), " REQ_US("s.acted_at") ", coalesce(s.outcome, '')"
+                           " FROM request_steps s JOIN offices ho ON ho.id = s.holder_office_id"
+                           " LEFT JOIN users hu ON hu.id = s.holder_user_id LEFT JOIN users au ON au.id = s.acted_by"
+                           " WHERE s.request_id = $1::bigint ORDER BY s.step_no",
+                           1},
+    [DB_STMT_REQ_DOCS] = {"req_docs",
+                          "SELECT d.id, d.kind, d.filename, d.content_type, d.size_bytes, encode(d.sha256, 'hex'),"
+                          " u.username, " REQ_US("d.created_at")
+                          " FROM documents d JOIN users u ON u.id = d.uploaded_by"
+                          " WHERE d.request_id = $1::bigint ORDER BY d.id",
+                          1},
+    /* Only what stands in the way of a submission. */
+    [DB_STMT_REQ_MISSING] = {"req_missing",
+                             "SELECT unnest(request_missing(r.id)) FROM requests r"
+                             " WHERE r.id = $1::bigint AND r.state IN (1, 3)",
+                             1},
+    [DB_STMT_REQ_EVENTS] = {"req_events",
+                            "SELECT " REQ_US("v.at") ", coalesce(u.username, ''), v.action, coalesce(v.from_state, 0),"
+                            " v.to_state, v.step_no, coalesce(v.step_kind, ''), v.comment"
+                            " FROM request_events v LEFT JOIN users u ON u.id = v.actor_user_id"
+                            " WHERE v.request_id = $1::bigint ORDER BY v.id",
+                            1},
+    /* $1 number, $2..$5 actor, $6 action, $7 comment, $8 version (0: any),
+     * $9 decree number, $10 decree date, $11 postpone until */
+    [DB_STMT_REQ_ACT] = {"req_act",
+                         "SELECT request_act($1::text, " REQ_ACTOR("2", "3", "4", "5") ", $6::text, $7::text,"
+                         " $8::int, $9::text, $10::date, $11::date)",
+                         11},
+    /* $1..$4 actor, $5 subtree root path ('' the scope), $6 service ('' any),
+     * $7 state (0 any), $8 mine, $9 employee NIP ('' any), $10 before this
+     * id (0: first page), $11 page size (one more row is read). HR, admins
+     * and auditors see their subtree; everyone else (and `mine`) what is
+     * about them, filed by them, or held or acted on by them. */
+    [DB_STMT_REQ_LIST] = {"req_list",
+                          "SELECT " REQ_COLS " FROM " REQ_FROM
+                          " WHERE starts_with(o.path, $4::text) AND starts_with(o.path, $5::text)"
+                          " AND CASE WHEN $8::bool THEN r.created_by = $1::bigint"
+                          "   OR e.nip = (SELECT nip FROM users WHERE id = $1::bigint)"
+                          "  WHEN $2::smallint IN (3, 4, 5, 6) THEN starts_with(o.path, $3::text)"
+                          "  ELSE r.created_by = $1::bigint OR e.nip = (SELECT nip FROM users WHERE id = $1::bigint)"
+                          "   OR EXISTS (SELECT 1 FROM request_steps s WHERE s.request_id = r.id"
+                          "    AND (s.holder_user_id = $1::bigint OR s.acted_by = $1::bigint)) END"
+                          " AND ($6::text = '' OR r.service = $6::text) AND ($7::int = 0 OR r.state = $7::int)"
+                          " AND ($9::text = '' OR e.nip = $9::text) AND ($10::bigint = 0 OR r.id < $10::bigint)"
+                          " ORDER BY r.id DESC LIMIT $11::int + 1",
+                          11},
+    /* $1..$4 actor, $5 after this id, $6 page size (one more row is read).
+     * Requests at a step the actor holds (never their own), and the
+     * actor's own returned requests. */
+    [DB_STMT_REQ_INBOX] = {"req_inbox",
+                           "SELECT " REQ_COLS " FROM " REQ_FROM
+                           " LEFT JOIN request_steps s ON s.request_id = r.id AND s.step_no = r.step"
+                           " WHERE r.id > $5::bigint AND ((r.state IN (2, 4) AND s.step_no IS NOT NULL"
+                           "  AND request_step_holder(s.holder_user_id, s.kind, s.holder_office_id, "
+                           REQ_ACTOR("1", "2", "3", "4") ")"
+                           "  AND e.nip IS DISTINCT FROM (SELECT nip FROM users WHERE id = $1::bigint))"
+                           " OR (r.state = 3 AND (r.created_by = $1::bigint"
+                           "  OR e.nip = (SELECT nip FROM users WHERE id = $1::bigint))))"
+                           " ORDER BY r.id LIMIT $6::int + 1",
+                           6},
+    /* $1 actor id, $2 office code, $3 scope, $4 branch, $5 service, $6
+     * steps, $7 official username ('' none), $8 version read (0: any) */
+    [DB_STMT_CHAIN_SET] = {"chain_set",
+                           "SELECT chain_set($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text[],"
+                           " $7::text, $8::int)",
+                           8},
+    /* $1 office code, $2 service -> where it is configured ('' default),
+     * steps, official username, inherited, version, the office's path */
+    [DB_STMT_CHAIN_SHOW] = {"chain_show",
+                            "SELECT coalesce(co.code, ''), array_to_string(c.steps, ','), coalesce(u.username, ''),"
+                            " c.inherited, c.version, o.path"
+                            " FROM offices o CROSS JOIN LATERAL request_chain(o.id, $2::text) c"
+                            " LEFT JOIN offices co ON co.id = c.office_id LEFT JOIN users u ON u.id = c.official_user_id"
+                            " WHERE o.code = $1::text AND c.steps IS NOT NULL",
+                            2},
+    /* $1..$4 actor, $5 nip ('' own) */
+    [DB_STMT_CORRECTION_NIP] = {"correction_nip",
+                                "SELECT e.nip FROM employees e WHERE e.id = request_applicant("
+                                REQ_ACTOR("1", "2", "3", "4") ", $5::text, true)",
+                                5},
+    /* $1..$4 actor, $5 nip, $6 fields, $7 values, $8 reason, $9 draft, $10 key */
+    [DB_STMT_CORRECTION_CREATE] = {"correction_create",
+                                   "SELECT request_id, created FROM correction_request_create("
+                                   REQ_ACTOR("1", "2", "3", "4") ", $5::text, $6::text[], $7::text[], $8::text,"
+                                   " $9::bool, $10::text)",
+                                   10},
+    [DB_STMT_CORRECTION_DETAILS] = {"correction_details",
+                                    "SELECT c.field, c.old_value, c.new_value, k.reason FROM correction_changes c"
+                                    " JOIN correction_requests k ON k.request_id = c.request_id"
+                                    " WHERE c.request_id = $1::bigint ORDER BY c.ord",
+                                    1},
+    /* $1 nip, $2 scope, $3 branch (EmployeeEdit's supervisor) */
+    [DB_STMT_REQ_SUPERVISOR] = {"req_supervisor",
+                                "SELECT s.id FROM employees s JOIN offices so ON so.id = s.office_id"
+                                " WHERE s.nip = $1::text AND starts_with(so.path, $2::text) AND starts_with(so.path, $3::text)",
+                                3},
     /* END requests */
     /* BEGIN leave (svc_leave.c) */
+    /* $1..$4 user id, role, scope, branch; then the LeaveSubmit fields */
+    [DB_STMT_LEAVE_CREATE] = {"leave_create",
+                              "SELECT request_id, created FROM leave_request_create($1::bigint, $2::smallint,"
+                              " $3::text, $4::text, $5::text, $6::text, $7::date, $8::date, $9::text, $10::text,"
+                              " $11::bool, $12::int, $13::bool, $14::bool, $15::text)",
+                              15},
+    /* svc_leave.c LD_* order */
+    [DB_STMT_LEAVE_DETAILS] = {"leave_details",
+                               "SELECT leave_type, to_char(start_date, 'YYYY-MM-DD'), to_char(end_date, 'YYYY-MM-DD'),"
+                               " days, unit, reason, address, hard_to_reach, birth_order, first_hajj, year"
+                               " FROM leave_requests WHERE request_id = $1::bigint",
+                               1},
+    /* svc_leave.c LB_* order */
+    /* reading someone else's balance writes an audit row (UU 27/2022) */
+    [DB_STMT_LEAVE_BALANCE] = {"leave_balance",
+                               "WITH e AS (SELECT request_applicant($1::bigint, $2::smallint, $3::text, $4::text,"
+                               " $5::text, true) AS id),"
+                               " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                               "  SELECT u.id, u.username, o.code, coalesce(current_setting('simpeg.client_addr', true), ''),"
+                               "  'LeaveBalance', 'employee', x.nip, jsonb_build_object('year', $6::int)"
+                               "  FROM e JOIN employees x ON x.id = e.id JOIN users u ON u.id = $1::bigint"
+                               "  JOIN offices o ON o.id = u.office_id WHERE u.nip IS DISTINCT FROM x.nip)"
+                               " SELECT b.eligible, b.entitlement, b.carried_over, b.taken, b.pending, b.remaining,"
+                               " b.blocked_by_cuti_besar, b.forfeited FROM e, leave_balance(e.id, $6::int) b",
+                               6},
+    [DB_STMT_LEAVE_LEDGER] = {"leave_ledger",
+                              "WITH e AS (SELECT request_applicant($1::bigint, $2::smallint, $3::text, $4::text,"
+                              " $5::text, true) AS id)"
+                              " SELECT to_char(g.on_date, 'YYYY-MM-DD'), g.kind, g.days, coalesce(r.number, '')"
+                              " FROM e JOIN leave_ledger g ON g.employee_id = e.id"
+                              " LEFT JOIN requests r ON r.id = g.request_id"
+                              " WHERE g.year = $6::int ORDER BY g.id LIMIT 1000",
+                              6},
+    /* svc_leave.c LT_* order; max days: the cap's length from a common-year date */
+    [DB_STMT_LEAVE_TYPES] = {"leave_types",
+                             "SELECT t.code, t.name_id, t.for_pns, t.for_pppk, t.unit,"
+                             " coalesce(('2001-01-01'::date + t.max_length)::date - '2001-01-01'::date, 0),"
+                             " t.min_service_years,"
+                             " coalesce((SELECT string_agg(v.kind, ',' ORDER BY v.min_days, v.kind)"
+                             "  FROM leave_evidence v WHERE v.leave_type = t.code), '')"
+                             " FROM leave_types t ORDER BY t.sort",
+                             0},
+    /* $1..$4 actor (svc_actor_params), $5 scope, $6 branch, $7..$10 arrays
+     * (date, kind, name, office code), $11 year to replace (0: none) */
+    [DB_STMT_HOLIDAY_IMPORT] = {"holiday_import",
+                                "SELECT holiday_import($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text,"
+                                " $7::date[], $8::smallint[], $9::text[], $10::text[], $11::int)",
+                                11},
+    /* $1 year, $2 office code ('': regional holidays of the caller's
+     * subtree and of the offices above it), $3 scope, $4 branch */
+    [DB_STMT_HOLIDAY_LIST] = {"holiday_list",
+                              "SELECT to_char(h.day, 'YYYY-MM-DD'), h.kind, h.name, coalesce(ho.code, '')"
+                              " FROM holidays h LEFT JOIN offices ho ON ho.id = h.office_id"
+                              " WHERE h.day BETWEEN make_date($1::int, 1, 1) AND make_date($1::int, 12, 31)"
+                              " AND (h.kind IN (1, 2) OR CASE WHEN $2::text = ''"
+                              "  THEN (starts_with(ho.path, $3::text) AND starts_with(ho.path, $4::text))"
+                              "   OR starts_with($3::text, ho.path)"
+                              "  ELSE starts_with((SELECT o.path FROM offices o WHERE o.code = $2::text), ho.path) END)"
+                              " ORDER BY h.day, h.kind, ho.code LIMIT 2000",
+                              4},
+    /* $1..$4 actor, $5 scope, $6 branch, $7 office code, $8 ISO days */
+    [DB_STMT_WORK_CALENDAR_SET] = {"work_calendar_set",
+                                   "SELECT array_to_string(work_calendar_set($1::bigint, $2::text, $3::text, $4::text,"
+                                   " $5::text, $6::text, $7::text, $8::smallint[]), ',')",
+                                   8},
     /* END leave */
     /* BEGIN promotion (svc_promotion.c) */
+    /* The rules are functions of migrations/0008_promotion.sql; these
+     * statements add the scope, the paging and the audit rows. */
+    /* $1..$4 actor, $5 period date, $6 submit from, $7 submit to */
+    [DB_STMT_PROMO_PERIOD_ADD] = {"promo_period_add",
+                                  "WITH p AS (INSERT INTO promotion_periods (period_date, submit_from, submit_to)"
+                                  "  VALUES ($5::date, $6::date, $7::date) RETURNING *),"
+                                  " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                                  "  SELECT " AUDIT_ACTOR ", 'PromotionPeriodAdd', 'promotion_period',"
+                                  "  to_char(p.period_date, 'YYYY-MM-DD'), to_jsonb(p) FROM p)"
+                                  " SELECT to_char(period_date, 'YYYY-MM-DD'), to_char(submit_from, 'YYYY-MM-DD'),"
+                                  " to_char(submit_to, 'YYYY-MM-DD') FROM p",
+                                  7},
+    /* $1 year (0: from the first day of this year on) */
+    [DB_STMT_PROMO_PERIOD_LIST] = {"promo_period_list",
+                                   "SELECT to_char(period_date, 'YYYY-MM-DD'), to_char(submit_from, 'YYYY-MM-DD'),"
+                                   " to_char(submit_to, 'YYYY-MM-DD') FROM promotion_periods"
+                                   " WHERE CASE WHEN $1::int = 0 THEN period_date >= date_trunc('year', current_date)"
+                                   "  ELSE extract(year FROM period_date) = $1::int END"
+                                   " ORDER BY period_date",
+                                   1},
+    /* $1..$4 actor, $5 subtree root path, $6 scope, $7 branch, $8 period
+     * ('' the next one), $9 every employee (else the eligible only), $10
+     * after this NIP (NULL: first page), $11 page size (one more row is
+     * read), $12 office code asked for (audit). svc_promotion.c ELIG_*. */
+    [DB_STMT_PROMO_ELIGIBLE] =
+        {"promo_eligible",
+         "WITH p AS MATERIALIZED (SELECT promotion_period_pick($8::text) AS d),"
+         " x AS (SELECT to_char(p.d, 'YYYY-MM-DD') AS period, c.nip, c.name, c.office_code, coalesce(c.rank_code, '') AS rank_code,"
+         "  coalesce(to_char(c.rank_tmt, 'YYYY-MM-DD'), '') AS rank_tmt, c.years_in_rank, coalesce(c.next_rank, '') AS next_rank,"
+         "  c.kind, c.eligible, array_to_string(c.reasons, ',') AS reasons"
+         "  FROM p CROSS JOIN LATERAL promotion_candidates($5::text, $6::text, $7::text, p.d, $9::bool, $10::text,"
+         "  $11::int + 1) c),"
+         " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+         "  SELECT " AUDIT_ACTOR ", 'PromotionEligibility', 'employee', $12::text,"
+         "  jsonb_build_object('period', min(y.period), 'nips', jsonb_agg(y.nip ORDER BY y.nip))"
+         "  FROM (SELECT period, nip FROM x ORDER BY nip LIMIT $11::int) y HAVING count(*) > 0)"
+         " SELECT * FROM x ORDER BY nip",
+         12},
+    /* $1 subtree root path, $2 scope, $3 branch, $4 period ('' the next).
+     * The period is picked once (MATERIALIZED): the inlined function would
+     * otherwise call promotion_period_pick wherever it uses the date, for
+     * every row. */
+    [DB_STMT_PROMO_COUNTS] = {"promo_counts",
+                              "WITH p AS MATERIALIZED (SELECT promotion_period_pick($4::text) AS d)"
+                              " SELECT c.eligible, c.checked FROM p"
+                              " CROSS JOIN LATERAL promotion_counts($1::text, $2::text, $3::text, p.d) c",
+                              4},
+    /* $1 period ('' the next one) */
+    [DB_STMT_PROMO_PERIOD_PICK] = {"promo_period_pick",
+                                   "SELECT to_char(promotion_period_pick($1::text), 'YYYY-MM-DD')", 1},
+    /* $1..$4 request actor (user id, role, scope, branch), $5 NIP, $6
+     * kind, $7 period date, $8 draft, $9 idempotency key */
+    [DB_STMT_PROMO_CREATE] = {"promo_create",
+                              "SELECT request_id, created FROM promotion_request_create($1::bigint, $2::smallint,"
+                              " $3::text, $4::text, $5::text, $6::text, $7::text, $8::bool, $9::text)",
+                              9},
+    /* $1 request id */
+    [DB_STMT_PROMO_DETAILS] = {"promo_details",
+                               "SELECT q.kind, to_char(q.period_date, 'YYYY-MM-DD'), q.from_rank, q.to_rank,"
+                               " array_to_string(q.checklist, ',') FROM promotion_requests q"
+                               " WHERE q.request_id = $1::bigint",
+                               1},
+    /* $1..$4 actor, $5 subtree root path, $6 scope, $7 branch, $8 months
+     * ahead, $9 after due date, $10 after NIP (NULL: first page), $11
+     * page size (one more row is read), $12 office code asked for
+     * (audit). svc_promotion.c KGB_*. */
+    [DB_STMT_KGB_DUE] =
+        {"kgb_due",
+         "WITH x AS (SELECT k.nip, k.name, k.office_code, k.rank_code, to_char(k.due, 'YYYY-MM-DD') AS due,"
+         "  k.from_mkg, k.to_mkg, coalesce(k.from_gaji, 0) AS from_gaji, coalesce(k.to_gaji, 0) AS to_gaji,"
+         "  coalesce(k.request_number, '') AS request_number, k.due AS k1"
+         "  FROM kgb_due_list($5::text, $6::text, $7::text, $8::int, $9::date, $10::text, $11::int + 1) k),"
+         " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+         "  SELECT " AUDIT_ACTOR ", 'KgbDue', 'employee', $12::text,"
+         "  jsonb_build_object('months', $8::int, 'nips', jsonb_agg(y.nip ORDER BY y.nip))"
+         "  FROM (SELECT nip FROM x ORDER BY k1, nip LIMIT $11::int) y HAVING count(*) > 0)"
+         " SELECT * FROM x ORDER BY k1, nip",
+         12},
+    /* $1..$4 request actor, $5 NIP, $6 TMT ('' the due date), $7 draft,
+     * $8 idempotency key */
+    [DB_STMT_KGB_CREATE] = {"kgb_create",
+                            "SELECT request_id, created FROM kgb_request_create($1::bigint, $2::smallint,"
+                            " $3::text, $4::text, $5::text, $6::text, $7::bool, $8::text)",
+                            8},
+    /* $1 request id */
+    [DB_STMT_KGB_DETAILS] = {"kgb_details",
+                             "SELECT to_char(q.tmt, 'YYYY-MM-DD'), q.rank_code, q.from_mkg, q.to_mkg,"
+                             " coalesce(q.from_gaji, 0), coalesce(q.to_gaji, 0),"
+                             " coalesce(to_char(q.postponed_until, 'YYYY-MM-DD'), '')"
+                             " FROM kgb_requests q WHERE q.request_id = $1::bigint",
+                             1},
+    /* $1 subtree root path, $2 scope, $3 branch, $4 years */
+    [DB_STMT_RETIREMENT] = {"retirement",
+                            "SELECT year, count FROM retirement_projection($1::text, $2::text, $3::text, $4::int)",
+                            4},
     /* END promotion */
     /* BEGIN docs (svc_docs.c) */
+    /* $1 number, $2 user id, $3 role, $4 scope, $5 branch (0009_documents.sql) */
+    [DB_STMT_DOC_UPLOAD_CHECK] = {"doc_upload_check",
+                                  "SELECT document_upload_check($1::text, $2::bigint, $3::smallint, $4::text,"
+                                  " $5::text, false)",
+                                  5},
+    /* $5 number, $6 role, $7 scope, $8 branch, $9 kind, $10 filename,
+     * $11 content type, $12 sha256 and $13 content (both binary). One
+     * statement: document, timeline row (document_store) and audit row. */
+    [DB_STMT_DOC_STORE] = {"doc_store",
+                           "WITH d AS (SELECT * FROM document_store($5::text, $1::bigint, $6::smallint, $7::text,"
+                           "  $8::text, $9::text, $10::text, $11::text, $12::bytea, $13::bytea)),"
+                           " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                           "  SELECT " AUDIT_ACTOR ", 'DocumentUpload', 'document', d.id::text,"
+                           "  jsonb_build_object('request', d.request_number, 'kind', d.kind, 'filename', d.filename,"
+                           "   'size', d.size_bytes, 'sha256', encode(d.sha256, 'hex')) FROM d)"
+                           " SELECT d.id, d.kind, d.filename, d.content_type, d.size_bytes, encode(d.sha256, 'hex'),"
+                           "  d.uploaded_by, d.uploaded_at_us, d.request_number FROM d",
+                           13},
+    /* $5 document id, $6 role, $7 scope, $8 branch, $9 offset, $10 length.
+     * No row: no such document, or its request is not visible to the
+     * caller. Every chunk read writes its audit row (personal data). */
+    [DB_STMT_DOC_READ] = {"doc_read",
+                          "WITH d AS (SELECT x.id, x.kind, x.filename, x.content_type, x.size_bytes, x.sha256,"
+                          "  x.created_at, u.username, r.number,"
+                          "  substring(x.content FROM $9::int + 1 FOR $10::int) AS part"
+                          "  FROM documents x JOIN requests r ON r.id = x.request_id JOIN users u ON u.id = x.uploaded_by"
+                          "  WHERE x.id = $5::bigint"
+                          "  AND request_visible(x.request_id, $1::bigint, $6::smallint, $7::text, $8::text)),"
+                          " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                          "  SELECT " AUDIT_ACTOR ", 'DocumentDownload', 'document', d.id::text,"
+                          "  jsonb_build_object('request', d.number, 'offset', $9::int, 'length', length(d.part))"
+                          "  FROM d)"
+                          " SELECT d.id, d.kind, d.filename, d.content_type, d.size_bytes, encode(d.sha256, 'hex'),"
+                          "  d.username, (extract(epoch FROM d.created_at) * 1000000)::bigint, d.part FROM d",
+                          10},
+    /* $1 office code (the subtree), $2 scope, $3 branch, $4 service ('' all),
+     * $5 from, $6 to. An unknown office gives no rows (the handler checks
+     * the office first). */
+    [DB_STMT_SERVICE_TIMES] = {"service_times",
+                               "SELECT t.service, t.office_code, t.office_name, t.states, t.decided,"
+                               "  coalesce(t.median_hours, 0), coalesce(t.p90_hours, 0), t.step_kinds, t.step_counts,"
+                               "  t.step_median, t.step_p90"
+                               " FROM offices o0, service_times(o0.path, $2::text, $3::text, $4::text, $5::date,"
+                               "  $6::date) t WHERE o0.code = $1::text",
+                               6},
     /* END docs */
 };

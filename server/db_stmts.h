@@ -34,7 +34,8 @@ enum db_stmt_id {
   DB_STMT_USER_SET_PASSWORD, /* -> version; none on a stale version */
   DB_STMT_AUDIT_LIST,        /* audit rows, newest first */
   DB_STMT_AUDIT_TIMEOUT,     /* statement_timeout for the rest of the batch */
-  DB_STMT_AUDIT_VERIFY,      /* -> rows_checked, first_broken, problem */
+  DB_STMT_AUDIT_VERIFY,      /* -> rows_checked, first_broken, problem, unchained */
+  DB_STMT_AUDIT_CHAIN,       /* links finished transactions' rows -> how many (-1: another chainer) */
   /* auth (svc_auth.c): sessions, logins, throttling. Statements with a
    * signed-in actor take it as $1..$4 like the admin ones. */
   DB_STMT_AUTH_THROTTLE_CHECK,  /* user key, address key -> blocked bool */
@@ -81,13 +82,55 @@ enum db_stmt_id {
   DB_STMT_IMPORT_COMMIT,  /* staged rows -> employees + first histories + one audit row -> rows */
   DB_STMT_IMPORT_DISCARD, /* drops an import's staged rows (and any older than a day) */
   DB_STMT_EXPORT,         /* one page of a subtree in docs/IMPORT.md columns, audited */
-  /* BEGIN requests (svc_request.c) */
+  /* BEGIN requests (svc_request.c). Request rows come back in svc_request.c's
+   * RQ_* order (REQ_COLS in db_stmts.c); the rules are SQL functions of
+   * migrations/0006_requests.sql. */
+  DB_STMT_REQ_CLIENT_ADDR,   /* client address for the audit rows of the rest of the batch */
+  DB_STMT_REQ_FIND,          /* number, actor (4) -> id when the actor may see it */
+  DB_STMT_REQ_GET,           /* id, actor (4) -> request row when visible */
+  DB_STMT_REQ_STEPS,         /* id -> step rows */
+  DB_STMT_REQ_DOCS,          /* id -> document metadata */
+  DB_STMT_REQ_MISSING,       /* id -> one row per missing document kind (draft, returned) */
+  DB_STMT_REQ_EVENTS,        /* id -> the timeline */
+  DB_STMT_REQ_ACT,           /* request_act(...) -> id */
+  DB_STMT_REQ_LIST,          /* one page of requests, newest first */
+  DB_STMT_REQ_INBOX,         /* one page of what waits for the actor, oldest first */
+  DB_STMT_CHAIN_SET,         /* chain_set(...) -> office id */
+  DB_STMT_CHAIN_SHOW,        /* office code, service -> the chain in force */
+  DB_STMT_CORRECTION_NIP,    /* actor (4), nip -> the applicant's NIP (request_applicant) */
+  DB_STMT_CORRECTION_CREATE, /* correction_request_create(...) -> id, created */
+  DB_STMT_CORRECTION_DETAILS, /* id -> one row per change (field, old, new, reason) */
+  DB_STMT_REQ_SUPERVISOR,    /* nip in scope -> employee id (EmployeeEdit --supervisor) */
   /* END requests */
-  /* BEGIN leave (svc_leave.c) */
+  /* BEGIN leave (svc_leave.c). The rules are SQL functions of
+   * migrations/0007_leave.sql; actor parameters as svc_request_actor_params. */
+  DB_STMT_LEAVE_CREATE,        /* leave_request_create(actor (4), fields...) -> id, created */
+  DB_STMT_LEAVE_DETAILS,       /* request id -> the leave details row (svc_leave_details) */
+  DB_STMT_LEAVE_BALANCE,       /* actor (4), nip, year -> leave_balance columns */
+  DB_STMT_LEAVE_LEDGER,        /* actor (4), nip, year -> ledger rows of the year */
+  DB_STMT_LEAVE_TYPES,         /* -> one row per leave type with its evidence kinds */
+  DB_STMT_HOLIDAY_IMPORT,      /* holiday_import(actor, scope, branch, arrays, replace year) -> written */
+  DB_STMT_HOLIDAY_LIST,        /* year, office code ('' none), scope, branch -> holiday rows */
+  DB_STMT_WORK_CALENDAR_SET,   /* work_calendar_set(actor, scope, branch, office, days) -> days */
   /* END leave */
   /* BEGIN promotion (svc_promotion.c) */
+  DB_STMT_PROMO_PERIOD_ADD,  /* actor, period, from, to -> period row; audited */
+  DB_STMT_PROMO_PERIOD_LIST, /* year (0: this year on) -> period rows */
+  DB_STMT_PROMO_ELIGIBLE,    /* one page of candidates of a subtree, audited */
+  DB_STMT_PROMO_COUNTS,      /* eligible, checked in a subtree */
+  DB_STMT_PROMO_PERIOD_PICK, /* period asked ('' the next) -> the period; refuses unknown */
+  DB_STMT_PROMO_CREATE,      /* promotion_request_create -> request id, created */
+  DB_STMT_PROMO_DETAILS,     /* request id -> PromotionDetails columns */
+  DB_STMT_KGB_DUE,           /* one page of raises due in a subtree, audited */
+  DB_STMT_KGB_CREATE,        /* kgb_request_create -> request id, created */
+  DB_STMT_KGB_DETAILS,       /* request id -> KgbDetails columns */
+  DB_STMT_RETIREMENT,        /* year, count per year ahead */
   /* END promotion */
   /* BEGIN docs (svc_docs.c) */
+  DB_STMT_DOC_UPLOAD_CHECK, /* number, user id, role, scope, branch -> request id, or SP4xx */
+  DB_STMT_DOC_STORE,        /* actor $1..$4, the document -> its info row (DOC_* order), audited */
+  DB_STMT_DOC_READ,         /* actor $1..$4, id, role, scope, branch, offset, length -> info + bytes, audited */
+  DB_STMT_SERVICE_TIMES,    /* office code, scope, branch, service, from, to -> one row per service and office */
   /* END docs */
   DB_STMT__COUNT
 };

@@ -17,13 +17,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_chain.h"
 #include "conn.h"
 #include "db.h"
+#include "listen.h"
 #include "notify.h"
 #include "sp_log.h"
 #include "sp_time.h"
 
 static void srv_close_remaining(srv_t *s);
+
+/* The audit chainer (h5): one per daemon process, as srv_t is. */
+static audit_chain_t *audit_chainer;
+/* The LISTEN connection for pushed request events (listen.h): one per
+ * daemon, started with the pool, closed when draining begins. */
+static srv_listen_t *g_listen;
 
 static void on_connection(uv_stream_t *listener, int status) {
   srv_t *s = listener->data;
@@ -57,6 +65,10 @@ static void srv_close_remaining(srv_t *s) {
   if (s->stopping) return;
   s->stopping = true;
   uv_timer_stop(&s->drain_timer);
+  srv_listen_close(g_listen);
+  g_listen = NULL;
+  audit_chain_stop(audit_chainer);
+  audit_chainer = NULL;
   if (s->db) db_pool_close(s->db, on_pool_closed, s);
   else on_pool_closed(s);
 }
@@ -73,6 +85,8 @@ void srv_drain(srv_t *s, const char *why) {
   s->draining = true;
   sp_log_info("draining (%s): %u connection(s) open", why, s->nconns);
   srv_notify("STOPPING=1\nSTATUS=draining");
+  srv_listen_close(g_listen); /* draining connections get no more events */
+  g_listen = NULL;
   if (s->listener_open) {
     uv_close((uv_handle_t *)&s->listener, NULL);
     s->listener_open = false;
@@ -159,6 +173,9 @@ static void reload_done(uv_work_t *w, int status) {
   c->auth_session_recheck_s = j->cfg.auth_session_recheck_s;
   c->auth_throttle_base_ms = j->cfg.auth_throttle_base_ms;
   c->auth_throttle_addr_failures = j->cfg.auth_throttle_addr_failures;
+  c->doc_max_bytes = j->cfg.doc_max_bytes;
+  c->doc_max_pending_bytes = j->cfg.doc_max_pending_bytes;
+  c->doc_upload_idle_s = j->cfg.doc_upload_idle_s;
   c->log_level = j->cfg.log_level;
   sp_log_set_level(c->log_level);
   sp_tls_ctx_unref(s->tls); /* live connections keep their own reference */
@@ -241,6 +258,9 @@ int srv_start(srv_t *s) {
     sp_log_error("cannot start the database pool");
     return -1;
   }
+  if (!(audit_chainer = audit_chain_start(s->loop, s->db))) return -1;
+  /* pushed request events (listen.c); a conninfo the pool accepted parses here too */
+  g_listen = srv_listen_start(s);
 
   uv_signal_init(s->loop, &s->sig_term);
   uv_signal_init(s->loop, &s->sig_int);

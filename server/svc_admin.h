@@ -111,7 +111,7 @@ Simpeg__V1__User *svc_user_from_row(srv_req_t *req, const PGresult *r, int row);
 /* registry views (svc_views.c): an employee row (EMP_COLS in db_stmts.c,
  * svc_employee.c's EMP_* order) as a message; a statement's own columns
  * follow it from SVC_EMP__COLS on. */
-#define SVC_EMP__COLS 29
+#define SVC_EMP__COLS 31
 Simpeg__V1__Employee *svc_employee_from_row(srv_req_t *req, const PGresult *r, int row);
 
 #endif

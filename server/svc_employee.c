@@ -62,6 +62,8 @@ enum {
   EMP_VERSION,
   EMP_UPDATED_US,
   EMP_OFFICE_PATH,
+  EMP_SUPERVISOR_NIP,
+  EMP_SUPERVISOR_NAME,
   EMP__COLS,
 };
 _Static_assert(EMP__COLS == SVC_EMP__COLS, "svc_admin.h SVC_EMP__COLS follows EMP_COLS");
@@ -101,12 +103,12 @@ static Simpeg__V1__Employee *employee_from_row(srv_req_t *req, const PGresult *r
                 &e->birth_date,    &e->religion,      &e->marital_status, &e->office_code, &e->office_name,
                 &e->position_name, &e->functional_level, &e->rank_code, &e->rank_tmt,    &e->education_level,
                 &e->tmt_cpns,      &e->email,         &e->phone,        &e->address,     &e->nik,
-                &e->nik_masked};
+                &e->nik_masked,    &e->supervisor_nip, &e->supervisor_name};
   const int cols[] = {EMP_NIP,           EMP_FRONT_TITLE,      EMP_NAME,        EMP_BACK_TITLE, EMP_BIRTH_PLACE,
                       EMP_BIRTH_DATE,    EMP_RELIGION,         EMP_MARITAL,     EMP_OFFICE_CODE, EMP_OFFICE_NAME,
                       EMP_POSITION_NAME, EMP_FUNCTIONAL_LEVEL, EMP_RANK_CODE,   EMP_RANK_TMT,   EMP_EDUCATION,
                       EMP_TMT_CPNS,      EMP_EMAIL,            EMP_PHONE,       EMP_ADDRESS,    EMP_NIK,
-                      EMP_NIK_MASKED};
+                      EMP_NIK_MASKED,    EMP_SUPERVISOR_NIP, EMP_SUPERVISOR_NAME};
   for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
     if (!(*s[i] = svc_col_str(req, r, row, cols[i]))) return NULL;
   e->employment_type = (Simpeg__V1__EmploymentType)svc_col_i64(r, row, EMP_TYPE);
@@ -505,6 +507,7 @@ void svc_employee_history_list(srv_req_t *req) {
 typedef struct emp_edit_op {
   srv_req_t *req;
   svc_actor_t *actor;
+  bool supervisor; /* a supervisor NIP was named (not "-") */
 } emp_edit_op_t;
 
 static void emp_edit_written(void *ud, const db_result_t *res) {
@@ -517,6 +520,12 @@ static void emp_edit_written(void *ud, const db_result_t *res) {
   const PGresult *now = res->results[1];
   if (PQntuples(now) != 1) {
     fail_employee_not_found(req);
+    return;
+  }
+  /* The supervisor named must be another employee in scope. */
+  if (op->supervisor && PQntuples(res->results[2]) != 1) {
+    svc_fail_field(req, ERR(NOT_FOUND), "supervisor_not_found", "no such employee in your scope", "supervisor_nip",
+                   "not_found");
     return;
   }
   if (PQntuples(res->results[0]) != 1) {
@@ -547,12 +556,18 @@ void svc_employee_edit(srv_req_t *req) {
   sp_nip_info_t ni;
   if (sp_nip_decode(e->nip, &ni) == SP_NIP_INVALID) emp_viol_add(vs, "nip", "invalid_format");
   else emp_check_nik(vs, "nik", e->nik, svc_today(req), ni.birth_date, ni.sex);
+  /* supervisor_nip: "" unchanged, "-" none, else another employee's NIP */
+  const char *sup = e->supervisor_nip;
+  if (*sup && strcmp(sup, "-") != 0) {
+    if (strlen(sup) != 18 || !emp_all_digits(sup)) emp_viol_add(vs, "supervisor_nip", "invalid_format");
+    else if (strcmp(sup, e->nip) == 0) emp_viol_add(vs, "supervisor_nip", "self");
+  }
   if (viol_fail(req, vs)) return;
 
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
-  *op = (emp_edit_op_t){.req = req, .actor = a};
-  const char *v[19];
+  *op = (emp_edit_op_t){.req = req, .actor = a, .supervisor = *sup && strcmp(sup, "-") != 0};
+  const char *v[20];
   svc_actor_params(a, v);
   v[4] = e->nip;
   v[5] = a->session.office_path;
@@ -569,10 +584,13 @@ void svc_employee_edit(srv_req_t *req) {
   v[16] = e->phone;
   v[17] = e->address;
   v[18] = *e->nik ? e->nik : NULL;
+  v[19] = *sup ? sup : NULL;
   const char *gv[4] = {e->nip, a->session.office_path, a->branch_path, show_nik(a)};
-  db_query_t q[2] = {{.stmt = DB_STMT_EMP_EDIT, .nparams = 19, .values = v},
-                     {.stmt = DB_STMT_EMP_GET, .nparams = 4, .values = gv}};
-  svc_submit(req, q, 2, 0, emp_edit_written, op);
+  const char *sv[3] = {sup, a->session.office_path, a->branch_path};
+  db_query_t q[3] = {{.stmt = DB_STMT_EMP_EDIT, .nparams = 20, .values = v},
+                     {.stmt = DB_STMT_EMP_GET, .nparams = 4, .values = gv},
+                     {.stmt = DB_STMT_REQ_SUPERVISOR, .nparams = 3, .values = sv}};
+  svc_submit(req, q, op->supervisor ? 3 : 2, 0, emp_edit_written, op);
 }
 
 /* ---- EmployeeList and EmployeeSearch ---- */

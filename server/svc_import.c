@@ -39,6 +39,9 @@
 #define IMPORT_MAX_FIELD (4 * 1024)
 #define IMPORT_MAX_RECORD (64 * 1024)
 #define IMPORT_COL_BUF_MAX ((size_t)64 << 20)
+/* The commit's statement_timeout (or query_timeout_ms, if longer): a
+ * million rows take about a minute on a 2-core machine. */
+#define IMPORT_COMMIT_TIMEOUT_MS (30 * 60 * 1000)
 #define EXPORT_DEFAULT 10000
 #define EXPORT_MAX 50000
 #define EXPORT_MAX_BYTES ((size_t)3 << 20)
@@ -637,9 +640,18 @@ static void chunk_staged(chunk_op_t *op) {
     svc_actor_params(op->actor, v);
     v[4] = im->id;
     v[5] = im->file_name;
-    db_query_t q[2] = {{.stmt = DB_STMT_IMPORT_ON, .nparams = 0, .values = NULL},
+    /* The commit moves every staged row in one statement: about a minute
+     * per million rows here, beyond query_timeout_ms, so it runs as a long
+     * batch with its own limit. */
+    int timeout_ms = IMPORT_COMMIT_TIMEOUT_MS;
+    if (req->srv->cfg.db_query_timeout_ms > (uint64_t)timeout_ms) timeout_ms = (int)req->srv->cfg.db_query_timeout_ms;
+    const char *t[1] = {svc_i64(req, timeout_ms)};
+    db_query_t q[2] = {{.stmt = DB_STMT_IMPORT_ON, .nparams = 1, .values = t},
                        {.stmt = DB_STMT_IMPORT_COMMIT, .nparams = 6, .values = v}};
-    svc_submit(req, q, 2, 0, commit_done, op);
+    if (db_submit_long(req->srv->db, q, 2, 0, timeout_ms, commit_done, op) != 0) {
+      db_result_t none = {.status = DB_UNAVAILABLE, .message = "database pool closed", .failed_stmt = -1};
+      commit_done(op, &none);
+    }
     return;
   }
   const char *v[1] = {im->id};

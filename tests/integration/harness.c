@@ -575,3 +575,81 @@ void harness_ws_login(const harness_ws_t *w, const char *username, const char *p
   harness_ws_run(w, &r, input, "login", username, "--password-stdin", NULL);
   harness_run_expect(&r, 0);
 }
+
+/* ---- BEGIN h5: the registry fixture ---- */
+
+void harness_office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
+  Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT;
+  m.code = (char *)code;
+  m.name = (char *)name;
+  m.kind = kind;
+  m.parent_code = (char *)parent;
+  Simpeg__V1__Response *r = harness_rpc(s, SIMPEG__V1__REQUEST__CALL_OFFICE_ADD, &m);
+  harness_expect_ok(r, SIMPEG__V1__RESPONSE__RESULT_OFFICE_ADD);
+  spc_response_free(r);
+}
+
+bool harness_registry_start(harness_registry_t *f, daemon_t *d, const char *pw, const harness_office_t *offices,
+                            size_t n) {
+  memset(f, 0, sizeof(*f));
+  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  for (int i = 0; i < 5; i++) {
+    f->T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
+    f->t[i] = (char)(f->T[i] >= 'A' && f->T[i] <= 'Z' ? f->T[i] - 'A' + 'a' : f->T[i]);
+  }
+  if (!daemon_start(d, "[auth]\nthrottle_addr_failures = 100000\n")) return false;
+  f->pg = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
+  if (PQstatus(f->pg) != CONNECTION_OK) {
+    fprintf(stderr, "harness_registry_start: %s", PQerrorMessage(f->pg));
+    return false;
+  }
+  char root[32], code[64], parent[64], hr_bjn[32], hr_plg[32], sup_bjn[32], bjn[32], plg[32];
+  snprintf(root, sizeof(root), "root-%s", f->t);
+  snprintf(hr_bjn, sizeof(hr_bjn), "hr-bjn-%s", f->t);
+  snprintf(hr_plg, sizeof(hr_plg), "hr-plg-%s", f->t);
+  snprintf(sup_bjn, sizeof(sup_bjn), "sup-bjn-%s", f->t);
+  if (!harness_create_user(root, pw, SIMPEG__V1__ROLE__ROLE_SYSTEM_ADMIN, NULL)) return false;
+  if (!(f->root = sync_open_as(d, root, pw))) return false;
+  const struct {
+    const char *code, *name, *parent;
+    int kind;
+  } tree[] = {{"12", "Provinsi Sumatera Utara", NULL, SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_PROVINCE},
+              {"12.75", "Kota Binjai", "12", SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_CITY},
+              {"16", "Provinsi Sumatera Selatan", NULL, SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_PROVINCE},
+              {"16.71", "Kota Palembang", "16", SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_CITY}};
+  for (size_t i = 0; i < sizeof(tree) / sizeof(tree[0]); i++) {
+    snprintf(code, sizeof(code), "%s-%s", f->T, tree[i].code);
+    if (tree[i].parent) snprintf(parent, sizeof(parent), "%s-%s", f->T, tree[i].parent);
+    harness_office_add_ok(f->root, code, tree[i].name, tree[i].kind, tree[i].parent ? parent : "ID");
+  }
+  for (size_t i = 0; i < n; i++) {
+    snprintf(code, sizeof(code), "%s-%s", f->T, offices[i].code);
+    snprintf(parent, sizeof(parent), "%s-%s", f->T, offices[i].parent);
+    harness_office_add_ok(f->root, code, offices[i].name,
+                          strcmp(offices[i].parent, "12.75") == 0 ? SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_AGENCY
+                                                                   : SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_UNIT,
+                          parent);
+  }
+  snprintf(bjn, sizeof(bjn), "%s-12.75", f->T);
+  snprintf(plg, sizeof(plg), "%s-16.71", f->T);
+  if (!harness_create_user(hr_bjn, pw, SIMPEG__V1__ROLE__ROLE_HR_OFFICER, bjn) ||
+      !harness_create_user(hr_plg, pw, SIMPEG__V1__ROLE__ROLE_HR_OFFICER, plg) ||
+      !harness_create_user(sup_bjn, pw, SIMPEG__V1__ROLE__ROLE_SUPERVISOR, bjn))
+    return false;
+  f->hr_bjn = sync_open_as(d, hr_bjn, pw);
+  f->hr_plg = sync_open_as(d, hr_plg, pw);
+  f->sup_bjn = sync_open_as(d, sup_bjn, pw);
+  return f->hr_bjn && f->hr_plg && f->sup_bjn;
+}
+
+int harness_registry_stop(harness_registry_t *f, daemon_t *d) {
+  spc_sync_t *all[] = {f->root, f->hr_bjn, f->hr_plg, f->sup_bjn};
+  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+    if (all[i]) spc_sync_close(all[i]);
+  if (f->pg) PQfinish(f->pg);
+  memset(f, 0, sizeof(*f));
+  int rc = daemon_stop(d);
+  if (rc != 0) fprintf(stderr, "simpegd exited with %d; see %s\n", rc, d->log);
+  return rc == 0 ? 0 : -1;
+}
+/* ---- END h5 ---- */

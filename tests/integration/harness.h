@@ -164,4 +164,33 @@ void harness_run_expect(const harness_run_t *r, int status);
     if (strstr((hay), (needle))) fail_msg("\"%s\" found in:\n%s", (needle), (hay)); \
   } while (0)
 
+/* ---- BEGIN h5: the registry fixture (test_registry.c, test_registry_views.c) ----
+ * A daemon, a system admin at the root, and with a per-run tag T two
+ * provinces and cities: T-12 Provinsi Sumatera Utara > T-12.75 Kota Binjai
+ * and T-16 Provinsi Sumatera Selatan > T-16.71 Kota Palembang; below Binjai
+ * the caller's offices (an agency when its parent is T-12.75, else a
+ * unit). Accounts (password pw): root-t (system admin), hr-bjn-t and
+ * hr-plg-t (HR officers of the two cities), sup-bjn-t (supervisor in
+ * Binjai), each signed in. */
+typedef struct harness_registry {
+  char T[8], t[8]; /* the run tag: upper case for office codes, lower case for usernames */
+  struct pg_conn *pg; /* a libpq connection to the test database */
+  spc_sync_t *root, *hr_bjn, *hr_plg, *sup_bjn;
+} harness_registry_t;
+
+/* An office below Binjai: code and parent are suffixes of T ("12.75.X"). */
+typedef struct harness_office {
+  const char *code, *name, *parent;
+} harness_office_t;
+
+/* Starts d and builds the fixture; srand() first for a fresh tag. false
+ * on failure (logged). */
+bool harness_registry_start(harness_registry_t *f, daemon_t *d, const char *pw, const harness_office_t *offices,
+                            size_t n);
+/* Signs out, disconnects and stops d: 0, or -1 when the daemon exited badly. */
+int harness_registry_stop(harness_registry_t *f, daemon_t *d);
+/* OfficeAdd that must succeed. */
+void harness_office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent);
+/* ---- END h5 ---- */
+
 #endif

@@ -1185,8 +1185,11 @@ static void reads_of_others_are_audited_and_no_hash_is_ever_logged(void **state)
                    0);
 }
 
+static void wait_chained(void);
+
 static void audit_list_is_scoped_and_pages_newest_first(void **state) {
   Simpeg__V1__Response *r;
+  wait_chained(); /* hashes are checked below */
   /* Binjai's admin sees what actors of Kota Binjai did, not Palembang's
    * nor the root's. */
   r = audit_list(BINJAI, NULL, NULL, NULL, 0, 1000);
@@ -1235,6 +1238,22 @@ static void tamper(const char *trigger, const char *stmt, const char *seq) {
   sql_do(fmt("ALTER TABLE audit_log ENABLE TRIGGER %s", trigger));
 }
 
+/* Waits (up to 10 s) until the daemon's chainer has linked every audit row
+ * whose transaction is over (migration 0010): rows are written unchained. */
+static void wait_chained(void) {
+  for (int i = 0; i < 200; i++) {
+    if (sql_int("SELECT count(*) FROM audit_log WHERE chain_pos IS NULL", 0, NULL) == 0) return;
+    usleep(50 * 1000);
+  }
+  fail_msg("audit rows still unchained after 10 s");
+}
+
+/* The seq of the row at chain position pos. */
+static long long seq_at(long long pos) {
+  const char *v[] = {fmt("%lld", pos)};
+  return sql_int("SELECT seq FROM audit_log WHERE chain_pos = $1::bigint", 1, v);
+}
+
 static void expect_verify(spc_sync_t *s, bool ok, const char *problem, long long seq) {
   Simpeg__V1__Response *r = audit_verify(s);
   harness_expect_ok(r, RES(AUDIT_VERIFY));
@@ -1250,20 +1269,23 @@ static void audit_verify_finds_changed_and_deleted_rows(void **state) {
   const char *aud = un("auditor");
   const char *pw = user_add_ok(ROOT, aud, ROLE(AUDITOR), "ID", NULL);
   spc_sync_t *s = login(aud, pw);
+  wait_chained();
   expect_verify(s, true, "", 0);
 
-  long long last = sql_int("SELECT max(seq) FROM audit_log", 0, NULL);
+  long long last = sql_int("SELECT max(chain_pos) FROM audit_log", 0, NULL);
   assert_true(last > 10);
+  long long mid_seq = seq_at(last - 3), next_seq = seq_at(last - 2), end_seq = seq_at(last),
+            before_end_seq = seq_at(last - 1);
   char mid[24], end[24];
-  snprintf(mid, sizeof(mid), "%lld", last - 3);
-  snprintf(end, sizeof(end), "%lld", last);
+  snprintf(mid, sizeof(mid), "%lld", mid_seq);
+  snprintf(end, sizeof(end), "%lld", end_seq);
   sql_do("CREATE TEMP TABLE saved_audit AS SELECT * FROM audit_log WITH NO DATA");
   const char *v[] = {mid};
   PQclear(sql("INSERT INTO saved_audit SELECT * FROM audit_log WHERE seq = $1", 1, v));
 
   /* A changed row: its hash no longer matches. */
   tamper("audit_append_only", "UPDATE audit_log SET entity_id = entity_id || '-x' WHERE seq = $1", mid);
-  expect_verify(s, false, "hash_mismatch", last - 3);
+  expect_verify(s, false, "hash_mismatch", mid_seq);
   tamper("audit_append_only", "UPDATE audit_log a SET entity_id = s.entity_id FROM saved_audit s WHERE a.seq = s.seq",
          NULL);
   expect_verify(s, true, "", 0);
@@ -1276,15 +1298,29 @@ static void audit_verify_finds_changed_and_deleted_rows(void **state) {
               " WHERE seq = $1",
               1, v));
   sql_do("ALTER TABLE audit_log ENABLE TRIGGER audit_append_only");
-  expect_verify(s, false, "chain_break", last - 2);
+  expect_verify(s, false, "chain_break", next_seq);
   tamper("audit_append_only",
          "UPDATE audit_log a SET actor = s.actor, hash = s.hash FROM saved_audit s WHERE a.seq = s.seq", NULL);
   expect_verify(s, true, "", 0);
 
-  /* A deleted row in the middle: the chain breaks there. */
+  /* A deleted row in the middle: the chain breaks at the row after it. */
   tamper("audit_append_only", "DELETE FROM audit_log WHERE seq = $1", mid);
-  expect_verify(s, false, "chain_break", last - 3);
-  tamper("audit_chain", "INSERT INTO audit_log SELECT * FROM saved_audit", NULL);
+  expect_verify(s, false, "chain_break", next_seq);
+  tamper("audit_stamp", "INSERT INTO audit_log SELECT * FROM saved_audit", NULL);
+  expect_verify(s, true, "", 0);
+
+  /* A chained row pushed back out of the chain, to be re-linked at its
+   * end: the gap it leaves breaks the chain just the same. */
+  tamper("audit_append_only", "UPDATE audit_log SET chain_pos = NULL, prev_hash = NULL, hash = NULL WHERE seq = $1",
+         mid);
+  wait_chained();
+  expect_verify(s, false, "chain_break", next_seq);
+  sql_do("ALTER TABLE audit_log DISABLE TRIGGER audit_append_only");
+  sql_do("UPDATE audit_head h SET seq = h.seq - 1, hash = a.prev_hash FROM audit_log a, saved_audit s"
+         " WHERE a.seq = s.seq");
+  sql_do("UPDATE audit_log a SET chain_pos = s.chain_pos, prev_hash = s.prev_hash, hash = s.hash"
+         " FROM saved_audit s WHERE a.seq = s.seq");
+  sql_do("ALTER TABLE audit_log ENABLE TRIGGER audit_append_only");
   expect_verify(s, true, "", 0);
 
   /* The last row deleted: only the head knows. */
@@ -1292,10 +1328,131 @@ static void audit_verify_finds_changed_and_deleted_rows(void **state) {
   const char *ev[] = {end};
   PQclear(sql("INSERT INTO saved_audit SELECT * FROM audit_log WHERE seq = $1", 1, ev));
   tamper("audit_append_only", "DELETE FROM audit_log WHERE seq = $1", end);
-  expect_verify(s, false, "head_mismatch", last);
-  tamper("audit_chain", "INSERT INTO audit_log SELECT * FROM saved_audit", NULL);
+  expect_verify(s, false, "head_mismatch", before_end_seq);
+  tamper("audit_stamp", "INSERT INTO audit_log SELECT * FROM saved_audit", NULL);
   expect_verify(s, true, "", 0);
   sql_do("DROP TABLE saved_audit");
+  spc_sync_close(s);
+}
+
+/* Rows are linked only once every transaction that could still add a row
+ * before them is over, in transaction order: a row written by a
+ * transaction that stays open holds back the rows of later transactions,
+ * even committed ones, and takes its place before them when it commits. */
+static void audit_rows_are_chained_in_transaction_order_once_earlier_ones_finish(void **state) {
+  wait_chained();
+  PGconn *open = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
+  assert_int_equal(PQstatus(open), CONNECTION_OK);
+  const char *tag = un("open-txn");
+  const char *v[] = {tag};
+  PQclear(PQexec(open, "BEGIN"));
+  PGresult *r = PQexecParams(open, "INSERT INTO audit_log (method, entity, entity_id) VALUES ('Test', 'test', $1)", 1,
+                             NULL, v, NULL, NULL, 0);
+  assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+  PQclear(r);
+
+  /* A later transaction, through the daemon: an audited read. */
+  Simpeg__V1__Response *resp = user_show(ROOT, PLG_USER);
+  harness_expect_ok(resp, RES(USER_SHOW));
+  spc_response_free(resp);
+  const char *pv[] = {PLG_USER};
+  long long later = sql_int("SELECT max(seq) FROM audit_log WHERE method = 'UserShow' AND entity_id = $1", 1, pv);
+  assert_true(later > 0);
+  usleep(1000 * 1000); /* five chainer periods */
+  const char *lv[] = {fmt("%lld", later)};
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE seq = $1::bigint AND chain_pos IS NULL", 1, lv), 1);
+  /* AuditList shows it already, with its seq and no hash yet. */
+  resp = audit_list(ROOT, ROOT_USER, "user", PLG_USER, 0, 1);
+  harness_expect_ok(resp, RES(AUDIT_LIST));
+  assert_int_equal(resp->audit_list->n_entries, 1);
+  assert_int_equal((long long)resp->audit_list->entries[0]->seq, later);
+  assert_string_equal(resp->audit_list->entries[0]->hash_hex, "");
+  spc_response_free(resp);
+
+  /* A rolled-back row never enters the chain (and leaves no gap in it). */
+  r = PQexec(open, "SAVEPOINT s1");
+  PQclear(r);
+  r = PQexecParams(open, "INSERT INTO audit_log (method, entity, entity_id) VALUES ('Test', 'test', $1 || '-undone')",
+                   1, NULL, v, NULL, NULL, 0);
+  PQclear(r);
+  PQclear(PQexec(open, "ROLLBACK TO SAVEPOINT s1"));
+
+  r = PQexec(open, "COMMIT");
+  assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+  PQclear(r);
+  PQfinish(open);
+  wait_chained();
+  long long open_pos = sql_int("SELECT chain_pos FROM audit_log WHERE entity = 'test' AND entity_id = $1", 1, v);
+  long long later_pos = sql_int("SELECT chain_pos FROM audit_log WHERE seq = $1::bigint", 1, lv);
+  assert_true(open_pos > 0);
+  assert_true(open_pos < later_pos);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 || '-undone'", 1, v), 0);
+  resp = audit_list(ROOT, ROOT_USER, "user", PLG_USER, 0, 1);
+  harness_expect_ok(resp, RES(AUDIT_LIST));
+  assert_int_equal(strlen(resp->audit_list->entries[0]->hash_hex), 64);
+  spc_response_free(resp);
+  const char *aud = un("auditor2");
+  spc_sync_t *s = login(aud, user_add_ok(ROOT, aud, ROLE(AUDITOR), "ID", NULL));
+  wait_chained();
+  expect_verify(s, true, "", 0);
+  spc_sync_close(s);
+}
+
+/* Writers cannot place a row in the chain themselves, and once placed it
+ * never changes: the one update allowed is the chainer's first linking. */
+static void audit_rows_cannot_be_chained_or_changed_by_writers(void **state) {
+  const char *tag = un("forged");
+  const char *v[] = {tag};
+  PQclear(sql("INSERT INTO audit_log (seq, method, entity, entity_id, chain_pos, prev_hash, hash)"
+              " VALUES (1, 'Test', 'test', $1, 1, '\\x00', '\\x00')",
+              1, v));
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND seq > 1 AND chain_pos IS NULL"
+                           " AND hash IS NULL AND xid IS NOT NULL",
+                           1, v),
+                   1);
+  /* Not even the unchained row's content may change, nor a chained row's
+   * place or hash, and no row goes away. */
+  const char *bad[] = {
+      "UPDATE audit_log SET actor = 'x' WHERE entity_id = $1",
+      "UPDATE audit_log SET chain_pos = 0, prev_hash = '\\x00', hash = '\\x00', actor = 'x' WHERE entity_id = $1",
+      "DELETE FROM audit_log WHERE entity_id = $1",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    PGresult *r = PQexecParams(PG, bad[i], 1, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdTuples(r), "0") == 0) {
+      PQclear(r);
+      continue; /* matched nothing: nothing changed either */
+    }
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+    PQclear(r);
+  }
+  wait_chained();
+  PGresult *r = PQexecParams(PG, "UPDATE audit_log SET hash = hash WHERE entity_id = $1", 1, NULL, v, NULL, NULL, 0);
+  assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+  PQclear(r);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND chain_pos IS NOT NULL", 1, v), 1);
+}
+
+/* A row that waits for the chainer far longer than any transaction lasts
+ * (the chainer is not running, or someone keeps a transaction open) is
+ * reported: until it is linked, the chain does not vouch for it. */
+static void audit_row_left_unchained_too_long_is_reported(void **state) {
+  const char *aud = un("auditor3");
+  spc_sync_t *s = login(aud, user_add_ok(ROOT, aud, ROLE(AUDITOR), "ID", NULL));
+  wait_chained();
+  const char *tag = un("stuck");
+  const char *v[] = {tag};
+  /* A transaction id no transaction has yet: the chainer must wait for it. */
+  tamper("audit_stamp",
+         fmt("INSERT INTO audit_log (seq, at, method, entity, entity_id, xid) VALUES (nextval('audit_log_seq'),"
+             " now() - interval '2 hours', 'Test', 'test', '%s', '999999999999'::xid8)",
+             tag),
+         NULL);
+  long long stuck = sql_int("SELECT seq FROM audit_log WHERE entity_id = $1", 1, v);
+  expect_verify(s, false, "stale_unchained", stuck);
+  tamper("audit_append_only", "DELETE FROM audit_log WHERE entity_id = $1", tag);
+  expect_verify(s, true, "", 0);
   spc_sync_close(s);
 }
 
@@ -1312,6 +1469,9 @@ int main(void) {
       cmocka_unit_test(audit_list_is_scoped_and_pages_newest_first),
       cmocka_unit_test(permission_matrix_covers_every_method_and_role),
       cmocka_unit_test(audit_verify_finds_changed_and_deleted_rows),
+      cmocka_unit_test(audit_rows_are_chained_in_transaction_order_once_earlier_ones_finish),
+      cmocka_unit_test(audit_rows_cannot_be_chained_or_changed_by_writers),
+      cmocka_unit_test(audit_row_left_unchained_too_long_is_reported),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

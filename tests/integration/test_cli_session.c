@@ -26,20 +26,11 @@
 
 static daemon_t D;
 static PGconn *pg;
-static char dir[64];        /* temporary home of the client's files */
-static char state_home[128];
-static char config_home[128];
+static harness_ws_t WS;     /* the client's files */
 static char session_path[192];
 static char user[64];
 static const char pw1[] = "Kata-Sandi-Awal-2026";
 static const char pw2[] = "Kata-Sandi-Baru-2027";
-
-/* What one run of the program produced. */
-typedef struct run {
-  int status; /* exit status, or 128 + signal */
-  char out[8192];
-  char err[8192];
-} run_t;
 
 static void slurp(const char *path, char *buf, size_t cap) {
   buf[0] = '\0';
@@ -48,61 +39,6 @@ static void slurp(const char *path, char *buf, size_t cap) {
   size_t n = fread(buf, 1, cap - 1, f);
   buf[n] = '\0';
   fclose(f);
-}
-
-/* Runs `simpeg ARGS...` (NULL-terminated) with `input` on stdin. */
-static void run_cli(run_t *r, const char *input, ...) {
-  const char *argv[32];
-  int argc = 0;
-  argv[argc++] = harness_env("SIMPEG_TEST_SIMPEG");
-  va_list ap;
-  va_start(ap, input);
-  const char *a;
-  while ((a = va_arg(ap, const char *)) && argc < 31) argv[argc++] = a;
-  va_end(ap);
-  argv[argc] = NULL;
-
-  char in_path[128], out_path[128], err_path[128];
-  snprintf(in_path, sizeof(in_path), "%s/stdin", dir);
-  snprintf(out_path, sizeof(out_path), "%s/stdout", dir);
-  snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
-  FILE *f = fopen(in_path, "w");
-  assert_non_null(f);
-  fputs(input ? input : "", f);
-  fclose(f);
-
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    setsid(); /* no controlling terminal: nothing may be asked on /dev/tty */
-    int in = open(in_path, O_RDONLY);
-    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    setenv("XDG_STATE_HOME", state_home, 1);
-    setenv("XDG_CONFIG_HOME", config_home, 1);
-    setenv("LC_ALL", "C.UTF-8", 1);
-    setenv("LANGUAGE", "C", 1);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  int st;
-  assert_int_equal(waitpid(pid, &st, 0), pid);
-  r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  slurp(out_path, r->out, sizeof(r->out));
-  slurp(err_path, r->err, sizeof(r->err));
-}
-
-#define assert_contains(hay, needle)                                                          \
-  do {                                                                                        \
-    if (!strstr((hay), (needle))) fail_msg("\"%s\" not in:\n%s", (needle), (hay));           \
-  } while (0)
-
-static void expect(const run_t *r, int status) {
-  if (r->status != status)
-    fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", r->status, status, r->out, r->err);
 }
 
 /* The token in the session file ("" when there is none). */
@@ -116,7 +52,7 @@ static const char *stored_token(void) {
   return t;
 }
 
-static void assert_no_secret(const run_t *r, const char *token) {
+static void assert_no_secret(const harness_run_t *r, const char *token) {
   if (token[0]) {
     assert_null(strstr(r->out, token));
     assert_null(strstr(r->err, token));
@@ -128,11 +64,11 @@ static void assert_no_secret(const run_t *r, const char *token) {
 }
 
 static void login(const char *password) {
-  run_t r;
+  harness_run_t r;
   char input[128];
   snprintf(input, sizeof(input), "%s\n", password);
-  run_cli(&r, input, "login", user, "--password-stdin", NULL);
-  expect(&r, 0);
+  harness_ws_run(&WS, &r, input, "login", user, "--password-stdin", NULL);
+  harness_run_expect(&r, 0);
   assert_no_secret(&r, stored_token());
 }
 
@@ -157,19 +93,8 @@ static int group_setup(void **state) {
   PQclear(PQexec(pg, "DELETE FROM auth_throttle WHERE key = 'addr:127.0.0.1'"));
   if (!ok) return -1;
 
-  snprintf(dir, sizeof(dir), "/tmp/simpeg-cli-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  snprintf(state_home, sizeof(state_home), "%s/state", dir);
-  snprintf(config_home, sizeof(config_home), "%s/config", dir);
-  snprintf(session_path, sizeof(session_path), "%s/simpeg/session", state_home);
-  char p[256];
-  snprintf(p, sizeof(p), "%s/simpeg", config_home);
-  if (mkdir(config_home, 0700) != 0 || mkdir(p, 0700) != 0) return -1;
-  snprintf(p, sizeof(p), "%s/simpeg/config.ini", config_home);
-  FILE *f = fopen(p, "w");
-  if (!f) return -1;
-  fprintf(f, "[client]\nserver = %s\nca = %s\ntimeout_ms = 20000\n", D.addr, harness_cert("ca.pem"));
-  fclose(f);
+  if (!harness_ws_init(&WS, &D)) return -1;
+  snprintf(session_path, sizeof(session_path), "%s/simpeg/session", WS.state_home);
   return 0;
 }
 
@@ -178,9 +103,7 @@ static int group_teardown(void **state) {
   int rc = 0;
   if (D.pid > 0 && daemon_stop(&D) != 0) rc = -1;
   if (pg) PQfinish(pg);
-  char cmd[128];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  if (dir[0]) harness_sh(cmd);
+  harness_ws_free(&WS);
   return rc;
 }
 
@@ -188,85 +111,85 @@ static int group_teardown(void **state) {
 
 static void login_whoami_passwd_logout(void **state) {
   (void)state;
-  run_t r;
-  run_cli(&r, NULL, "whoami", NULL);
-  expect(&r, 4);
-  assert_contains(r.err, "not signed in");
-  assert_contains(r.err, "simpeg login");
+  harness_run_t r;
+  harness_ws_run(&WS, &r, NULL, "whoami", NULL);
+  harness_run_expect(&r, 4);
+  assert_in(r.err, "not signed in");
+  assert_in(r.err, "simpeg login");
   /* status needs a signed-in user too (issue #3). */
-  run_cli(&r, NULL, "status", NULL);
-  expect(&r, 4);
-  assert_contains(r.err, "not signed in");
+  harness_ws_run(&WS, &r, NULL, "status", NULL);
+  harness_run_expect(&r, 4);
+  assert_in(r.err, "not signed in");
   assert_string_equal(r.out, "");
 
-  run_cli(&r, "not-the-password\n", "login", user, "--password-stdin", NULL);
-  expect(&r, 4);
-  assert_contains(r.err, "Wrong username or password");
+  harness_ws_run(&WS, &r, "not-the-password\n", "login", user, "--password-stdin", NULL);
+  harness_run_expect(&r, 4);
+  assert_in(r.err, "Wrong username or password");
   assert_int_equal(access(session_path, F_OK), -1);
 
-  run_cli(&r, NULL, "login", "--password-stdin", NULL); /* scripts must name the user */
-  expect(&r, 2);
+  harness_ws_run(&WS, &r, NULL, "login", "--password-stdin", NULL); /* scripts must name the user */
+  harness_run_expect(&r, 2);
 
-  run_cli(&r, "Kata-Sandi-Awal-2026\n", "login", user, "--password-stdin", NULL);
-  expect(&r, 0);
-  assert_contains(r.out, "Signed in as");
-  assert_contains(r.out, "Siti Rahayu");
-  assert_contains(r.out, "Employee");
-  assert_contains(r.out, "Session expires at");
+  harness_ws_run(&WS, &r, "Kata-Sandi-Awal-2026\n", "login", user, "--password-stdin", NULL);
+  harness_run_expect(&r, 0);
+  assert_in(r.out, "Signed in as");
+  assert_in(r.out, "Siti Rahayu");
+  assert_in(r.out, "Employee");
+  assert_in(r.out, "Session expires at");
 
   /* The file: 0600 in a 0700 directory, bound to this server. */
   struct stat st;
   assert_int_equal(stat(session_path, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0600);
-  char sdir[192];
-  snprintf(sdir, sizeof(sdir), "%s/simpeg", state_home);
+  char sdir[200];
+  snprintf(sdir, sizeof(sdir), "%s/simpeg", WS.state_home);
   assert_int_equal(stat(sdir, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0700);
   char text[2048], want[128];
   slurp(session_path, text, sizeof(text));
   snprintf(want, sizeof(want), "server=%s\n", D.addr);
-  assert_contains(text, want);
+  assert_in(text, want);
   char token1[128];
   snprintf(token1, sizeof(token1), "%s", stored_token());
   assert_true(strlen(token1) >= 32);
   assert_no_secret(&r, token1);
 
-  run_cli(&r, NULL, "whoami", NULL);
-  expect(&r, 0);
-  assert_contains(r.out, user);
-  assert_contains(r.out, "Employee");
-  assert_contains(r.out, "Indonesia (ID)"); /* office name and code */
+  harness_ws_run(&WS, &r, NULL, "whoami", NULL);
+  harness_run_expect(&r, 0);
+  assert_in(r.out, user);
+  assert_in(r.out, "Employee");
+  assert_in(r.out, "Indonesia (ID)"); /* office name and code */
   assert_no_secret(&r, token1);
 
-  run_cli(&r, NULL, "whoami", "--output", "json", NULL);
-  expect(&r, 0);
-  assert_contains(r.out, "\"role\":\"employee\"");
-  assert_contains(r.out, "\"office_code\":\"ID\"");
-  assert_contains(r.out, "\"session_expires_at\":\"");
+  harness_ws_run(&WS, &r, NULL, "whoami", "--output", "json", NULL);
+  harness_run_expect(&r, 0);
+  assert_in(r.out, "\"role\":\"employee\"");
+  assert_in(r.out, "\"office_code\":\"ID\"");
+  assert_in(r.out, "\"session_expires_at\":\"");
   assert_no_secret(&r, token1);
 
   /* ping needs no session and keeps working with one; status uses it. */
-  run_cli(&r, NULL, "ping", NULL);
-  expect(&r, 0);
-  run_cli(&r, NULL, "status", NULL);
-  expect(&r, 0);
-  assert_contains(r.out, "Schema version");
+  harness_ws_run(&WS, &r, NULL, "ping", NULL);
+  harness_run_expect(&r, 0);
+  harness_ws_run(&WS, &r, NULL, "status", NULL);
+  harness_run_expect(&r, 0);
+  assert_in(r.out, "Schema version");
   assert_no_secret(&r, token1);
-  run_cli(&r, NULL, "status", "--output", "json", NULL);
-  expect(&r, 0);
-  assert_contains(r.out, "\"database\":{\"ok\":true");
+  harness_ws_run(&WS, &r, NULL, "status", "--output", "json", NULL);
+  harness_run_expect(&r, 0);
+  assert_in(r.out, "\"database\":{\"ok\":true");
   assert_no_secret(&r, token1);
 
   /* passwd: a wrong current password changes nothing ... */
-  run_cli(&r, "Salah-Sekali-12345\nKata-Sandi-Baru-2027\n", "passwd", "--password-stdin", NULL);
-  expect(&r, 4);
-  assert_contains(r.err, "current password");
+  harness_ws_run(&WS, &r, "Salah-Sekali-12345\nKata-Sandi-Baru-2027\n", "passwd", "--password-stdin", NULL);
+  harness_run_expect(&r, 4);
+  assert_in(r.err, "current password");
   assert_string_equal(stored_token(), token1);
   /* ... the right one changes it and stores the new session. */
-  run_cli(&r, "Kata-Sandi-Awal-2026\nKata-Sandi-Baru-2027\n", "passwd", "--password-stdin", NULL);
-  expect(&r, 0);
-  assert_contains(r.out, "Password changed");
-  assert_contains(r.out, "other sessions");
+  harness_ws_run(&WS, &r, "Kata-Sandi-Awal-2026\nKata-Sandi-Baru-2027\n", "passwd", "--password-stdin", NULL);
+  harness_run_expect(&r, 0);
+  assert_in(r.out, "Password changed");
+  assert_in(r.out, "other sessions");
   char token2[128];
   snprintf(token2, sizeof(token2), "%s", stored_token());
   assert_true(strlen(token2) >= 32);
@@ -274,8 +197,8 @@ static void login_whoami_passwd_logout(void **state) {
   assert_no_secret(&r, token2);
   assert_int_equal(stat(session_path, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0600);
-  run_cli(&r, NULL, "whoami", NULL);
-  expect(&r, 0);
+  harness_ws_run(&WS, &r, NULL, "whoami", NULL);
+  harness_run_expect(&r, 0);
 
   /* The old token was revoked: put it back; whoami removes it and says so. */
   char saved[2048];
@@ -288,60 +211,60 @@ static void login_whoami_passwd_logout(void **state) {
   fputs(stale, f);
   fclose(f);
   free(stale);
-  run_cli(&r, NULL, "whoami", NULL);
-  expect(&r, 4);
-  assert_contains(r.err, "Sign in again with 'simpeg login'");
+  harness_ws_run(&WS, &r, NULL, "whoami", NULL);
+  harness_run_expect(&r, 4);
+  assert_in(r.err, "Sign in again with 'simpeg login'");
   assert_int_equal(access(session_path, F_OK), -1);
 
   /* The old password no longer works, the new one does (after three
    * failures: clear the account's throttle, which has its own tests). */
-  run_cli(&r, "Kata-Sandi-Awal-2026\n", "login", user, "--password-stdin", NULL);
-  expect(&r, 4);
+  harness_ws_run(&WS, &r, "Kata-Sandi-Awal-2026\n", "login", user, "--password-stdin", NULL);
+  harness_run_expect(&r, 4);
   const char *key[] = {user};
   PQclear(PQexecParams(pg, "DELETE FROM auth_throttle WHERE key = 'user:' || $1", 1, NULL, key, NULL, NULL, 0));
   login(pw2);
 
-  run_cli(&r, NULL, "logout", NULL);
-  expect(&r, 0);
-  assert_contains(r.out, "Signed out of");
+  harness_ws_run(&WS, &r, NULL, "logout", NULL);
+  harness_run_expect(&r, 0);
+  assert_in(r.out, "Signed out of");
   assert_int_equal(access(session_path, F_OK), -1);
 
-  run_cli(&r, NULL, "whoami", NULL);
-  expect(&r, 4);
-  run_cli(&r, NULL, "whoami", "--output", "json", NULL);
-  expect(&r, 4);
-  assert_contains(r.out, "\"code\":\"NOT_SIGNED_IN\"");
-  run_cli(&r, NULL, "logout", NULL); /* nothing to do */
-  expect(&r, 0);
+  harness_ws_run(&WS, &r, NULL, "whoami", NULL);
+  harness_run_expect(&r, 4);
+  harness_ws_run(&WS, &r, NULL, "whoami", "--output", "json", NULL);
+  harness_run_expect(&r, 4);
+  assert_in(r.out, "\"code\":\"NOT_SIGNED_IN\"");
+  harness_ws_run(&WS, &r, NULL, "logout", NULL); /* nothing to do */
+  harness_run_expect(&r, 0);
 }
 
 static void session_file_readable_by_others_is_refused(void **state) {
   (void)state;
   login(pw2);
   assert_int_equal(chmod(session_path, 0644), 0);
-  run_t r;
-  run_cli(&r, NULL, "whoami", NULL);
-  expect(&r, 2);
-  assert_contains(r.err, "can be read or changed by other users");
-  assert_contains(r.err, session_path);
+  harness_run_t r;
+  harness_ws_run(&WS, &r, NULL, "whoami", NULL);
+  harness_run_expect(&r, 2);
+  assert_in(r.err, "can be read or changed by other users");
+  assert_in(r.err, session_path);
   /* A new login replaces it with a private file. */
   login(pw2);
   struct stat st;
   assert_int_equal(stat(session_path, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0600);
-  run_cli(&r, NULL, "whoami", NULL);
-  expect(&r, 0);
+  harness_ws_run(&WS, &r, NULL, "whoami", NULL);
+  harness_run_expect(&r, 0);
 }
 
 static void token_is_not_sent_to_another_server(void **state) {
   (void)state;
-  run_t r;
+  harness_run_t r;
   /* Same daemon under another address string: no session for it. */
   char other[64];
   snprintf(other, sizeof(other), "localhost:%u", D.port);
-  run_cli(&r, NULL, "whoami", "--server", other, NULL);
-  expect(&r, 4);
-  assert_contains(r.err, "the saved session is for");
+  harness_ws_run(&WS, &r, NULL, "whoami", "--server", other, NULL);
+  harness_run_expect(&r, 4);
+  assert_in(r.err, "the saved session is for");
   assert_int_equal(access(session_path, F_OK), 0);
 }
 
@@ -350,10 +273,10 @@ static void logout_without_server_still_removes_the_local_session(void **state) 
   (void)state;
   assert_int_equal(access(session_path, F_OK), 0);
   assert_int_equal(daemon_stop(&D), 0);
-  run_t r;
-  run_cli(&r, NULL, "logout", "--timeout", "3000", NULL);
-  expect(&r, 3);
-  assert_contains(r.err, "removed from this computer");
+  harness_run_t r;
+  harness_ws_run(&WS, &r, NULL, "logout", "--timeout", "3000", NULL);
+  harness_run_expect(&r, 3);
+  assert_in(r.err, "removed from this computer");
   assert_int_equal(access(session_path, F_OK), -1);
 }
 

@@ -252,6 +252,19 @@ static void a_good_file_imports_every_row_with_derived_current_values(void **sta
                            " WHERE e.nip = $1",
                            1, v),
                    1);
+  /* every employee has its own first history rows (ids are given at
+   * staging), and its name is searchable (the names trigger ran) */
+  const char *ov[1] = {office};
+  assert_int_equal(sql_int("SELECT count(*) FROM employees e JOIN offices o ON o.id = e.office_id WHERE o.code = $1"
+                           " AND ((SELECT count(*) FROM employee_ranks r WHERE r.employee_id = e.id"
+                           "   AND r.rank_code = e.current_rank_code AND r.tmt = e.current_rank_tmt) <> 1"
+                           "  OR (SELECT count(*) FROM employee_positions p WHERE p.employee_id = e.id"
+                           "   AND p.name = e.current_position_name AND p.office_id = e.office_id) <> 1"
+                           "  OR (SELECT count(*) FROM employee_educations d WHERE d.employee_id = e.id"
+                           "   AND d.level = e.current_education_level) <> 1"
+                           "  OR NOT EXISTS (SELECT 1 FROM employee_names n WHERE n.lname = lower(e.name)))",
+                           1, ov),
+                   0);
   assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE method = 'Import' AND after->>'rows' = '500'"
                            " AND actor = $1",
                            1, (const char *[]){un("hr-bjn")}),

@@ -113,16 +113,6 @@ static spc_sync_t *as(const char *user, const char *pw) {
 
 /* ---- calls ---- */
 
-static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
-  Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT;
-  m.code = (char *)code;
-  m.name = (char *)name;
-  m.kind = kind;
-  m.parent_code = (char *)parent;
-  Simpeg__V1__Response *r = harness_rpc(s, CALL(OFFICE_ADD), &m);
-  harness_expect_ok(r, RES(OFFICE_ADD));
-  spc_response_free(r);
-}
 
 /* A valid PNS record in `office` (NIP from the birth date and sex). */
 static Simpeg__V1__Employee emp(const char *nip, const char *name, const char *birth_iso, int sex, const char *office) {
@@ -201,54 +191,35 @@ static long long employees_with_nip(const char *nip) {
 static spc_sync_t *ROOT, *HR_BJN, *HR_PLG, *SUP_BJN;
 static const char *PW = "registry-test-password";
 
+static harness_registry_t F; /* daemon, accounts and offices: harness.h */
+
 static int setup(void **state) {
   (void)state;
   harness_require_env(false);
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
-  }
+  static const harness_office_t units[] = {{"12.75.BKPSDM", "BKPSDM Kota Binjai", "12.75"},
+                                           {"12.75.BKPSDM.P", "Bidang Pagination", "12.75.BKPSDM"},
+                                           {"12.75.BKPSDM.S", "Bidang Search", "12.75.BKPSDM"}};
+  if (!harness_registry_start(&F, &D, PW, units, sizeof(units) / sizeof(units[0]))) return -1;
+  memcpy(T, F.T, sizeof(T));
+  memcpy(t, F.t, sizeof(t));
+  PG = F.pg;
+  ROOT = F.root;
+  HR_BJN = F.hr_bjn;
+  HR_PLG = F.hr_plg;
+  SUP_BJN = F.sup_bjn;
   RUN_TMT_YEAR = 1995 + rand() % 25;
   RUN_TMT_MONTH = 1 + rand() % 12;
   RUN_PPPK_YEAR = 2015 + rand() % 10;
   SEQ = rand() % 500;
-  if (!daemon_start(&D, "[auth]\nthrottle_addr_failures = 100000\n")) return -1;
-  PG = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
-  if (PQstatus(PG) != CONNECTION_OK) return -1;
-  const char *root = un("root");
-  if (!harness_create_user(root, PW, ROLE(SYSTEM_ADMIN), NULL)) return -1;
-  ROOT = sync_open_as(&D, root, PW);
-  if (!ROOT) return -1;
-  office_add_ok(ROOT, oc("12"), "Provinsi Sumatera Utara", KIND(PROVINCE), "ID");
-  office_add_ok(ROOT, oc("12.75"), "Kota Binjai", KIND(CITY), oc("12"));
-  office_add_ok(ROOT, oc("12.75.BKPSDM"), "BKPSDM Kota Binjai", KIND(AGENCY), oc("12.75"));
-  office_add_ok(ROOT, oc("12.75.BKPSDM.P"), "Bidang Pagination", KIND(UNIT), oc("12.75.BKPSDM"));
-  office_add_ok(ROOT, oc("12.75.BKPSDM.S"), "Bidang Search", KIND(UNIT), oc("12.75.BKPSDM"));
-  office_add_ok(ROOT, oc("16"), "Provinsi Sumatera Selatan", KIND(PROVINCE), "ID");
-  office_add_ok(ROOT, oc("16.71"), "Kota Palembang", KIND(CITY), oc("16"));
-  if (!harness_create_user(un("hr-bjn"), PW, ROLE(HR_OFFICER), oc("12.75")) ||
-      !harness_create_user(un("hr-plg"), PW, ROLE(HR_OFFICER), oc("16.71")) ||
-      !harness_create_user(un("sup-bjn"), PW, ROLE(SUPERVISOR), oc("12.75")))
-    return -1;
-  HR_BJN = sync_open_as(&D, un("hr-bjn"), PW);
-  HR_PLG = sync_open_as(&D, un("hr-plg"), PW);
-  SUP_BJN = sync_open_as(&D, un("sup-bjn"), PW);
-  return HR_BJN && HR_PLG && SUP_BJN ? 0 : -1;
+  return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  spc_sync_t *all[] = {ROOT, HR_BJN, HR_PLG, SUP_BJN};
-  for (size_t i = 0; i < 4; i++)
-    if (all[i]) spc_sync_close(all[i]);
-  if (PG) PQfinish(PG);
   for (size_t i = 0; i < nstrings; i++) free(strings[i]);
   free(strings);
-  int rc = daemon_stop(&D);
-  if (rc != 0) fprintf(stderr, "simpegd exited with %d; see %s\n", rc, D.log);
-  return rc == 0 ? 0 : -1;
+  return harness_registry_stop(&F, &D);
 }
 
 /* ---- identifiers (DOMAIN §1) ---- */
@@ -628,6 +599,80 @@ static void name_search_tolerates_typos_and_word_order(void **state) {
   spc_response_free(r);
 }
 
+static Simpeg__V1__Response *search(spc_sync_t *s, const char *query, uint32_t limit) {
+  Simpeg__V1__EmployeeSearch m = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
+  m.query = (char *)query;
+  m.limit = limit;
+  return harness_rpc(s, CALL(EMPLOYEE_SEARCH), &m);
+}
+
+/* Search goes through the distinct names, best first (migration 0010):
+ * the page is filled with the caller's employees of the best names, by NIP
+ * within a name, however many employees elsewhere bear them; a similar
+ * name comes after the exact one; a renamed employee is found by the new
+ * name and no longer by the old. */
+static void name_search_fills_the_page_best_name_first_within_scope(void **state) {
+  (void)state;
+  char word[8];
+  for (int i = 0; i < 5; i++) word[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i] - '0' + 'a');
+  word[5] = '\0';
+  word[0] = (char)(word[0] - 'a' + 'A');
+  const char *name = fmt("Yohana %s", word), *similar = fmt("Yohanna %s", word), *renamed = fmt("Mariam %s", word);
+  const char *unit = oc("12.75.BKPSDM.S");
+  /* the same birth date: NIPs in the order added */
+  const char *b1 = add_ok(HR_BJN, "19900909", FEMALE, name, unit);
+  const char *b2 = add_ok(HR_BJN, "19900909", FEMALE, name, unit);
+  const char *b3 = add_ok(HR_BJN, "19900909", FEMALE, name, unit);
+  const char *b4 = add_ok(HR_BJN, "19900909", FEMALE, similar, unit);
+  const char *p1 = add_ok(HR_PLG, "19900909", FEMALE, name, oc("16.71"));
+  const char *query = fmt("%s yohana", word); /* word order swapped */
+
+  Simpeg__V1__Response *r = search(HR_BJN, query, 2);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 2);
+  assert_string_equal(r->employee_search->employees[0]->nip, b1);
+  assert_string_equal(r->employee_search->employees[1]->nip, b2);
+  spc_response_free(r);
+
+  r = search(HR_BJN, query, 10);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 4);
+  const char *want[] = {b1, b2, b3, b4};
+  for (size_t i = 0; i < 4; i++) assert_string_equal(r->employee_search->employees[i]->nip, want[i]);
+  spc_response_free(r);
+
+  /* the root sees Palembang's Yohana too (the newest NIP of the four) */
+  r = search(ROOT, query, 5);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 5);
+  const char *all[] = {b1, b2, b3, p1, b4};
+  for (size_t i = 0; i < 5; i++) assert_string_equal(r->employee_search->employees[i]->nip, all[i]);
+  spc_response_free(r);
+
+  /* a rename: found by the new name first (the old one shares the word) */
+  r = employee_show(HR_BJN, b4);
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
+  Simpeg__V1__Employee e = emp(b4, renamed, "1990-09-09", FEMALE, unit);
+  e.version = r->employee_show->profile->employee->version;
+  spc_response_free(r);
+  Simpeg__V1__EmployeeEdit m = SIMPEG__V1__EMPLOYEE_EDIT__INIT;
+  m.employee = &e;
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_EDIT), &m);
+  harness_expect_ok(r, RES(EMPLOYEE_EDIT));
+  spc_response_free(r);
+  r = search(HR_BJN, fmt("mariam %s", word), 1);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 1);
+  assert_string_equal(r->employee_search->employees[0]->nip, b4);
+  assert_string_equal(r->employee_search->employees[0]->name, renamed);
+  spc_response_free(r);
+  r = search(HR_BJN, fmt("yohanna %s", word), 10);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  for (size_t i = 0; i < r->employee_search->n_employees; i++)
+    assert_string_not_equal(r->employee_search->employees[i]->name, similar);
+  spc_response_free(r);
+}
+
 /* ---- personal data ---- */
 
 static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) {
@@ -762,6 +807,7 @@ int main(void) {
       cmocka_unit_test(retirement_is_the_first_of_the_month_after_the_bup_birthday),
       cmocka_unit_test(skp_predicate_follows_the_permenpanrb_6_2022_matrix),
       cmocka_unit_test(name_search_tolerates_typos_and_word_order),
+      cmocka_unit_test(name_search_fills_the_page_best_name_first_within_scope),
       cmocka_unit_test(full_nik_only_for_hr_and_admins_and_reads_are_audited),
       cmocka_unit_test(history_rows_update_the_derived_current_values),
   };

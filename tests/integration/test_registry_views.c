@@ -141,16 +141,6 @@ static void add_salary(hemp_t e, const char *rank, int mkg_years, const char *tm
 
 /* ---- calls ---- */
 
-static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
-  Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT;
-  m.code = (char *)code;
-  m.name = (char *)name;
-  m.kind = kind;
-  m.parent_code = (char *)parent;
-  Simpeg__V1__Response *r = harness_rpc(s, CALL(OFFICE_ADD), &m);
-  harness_expect_ok(r, RES(OFFICE_ADD));
-  spc_response_free(r);
-}
 
 static Simpeg__V1__Response *duk(spc_sync_t *s, const char *office, const char *after, uint32_t limit) {
   Simpeg__V1__DukList m = SIMPEG__V1__DUK_LIST__INIT;
@@ -207,58 +197,37 @@ static void expect_warning(spc_sync_t *s, const char *office, const char *kind, 
 
 /* ---- setup ---- */
 
+static harness_registry_t F; /* daemon, accounts and offices: harness.h */
+
 static int setup(void **state) {
   (void)state;
   harness_require_env(false);
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
-  }
+  /* agencies (OPD) under the city, units under them */
+  static const harness_office_t units[] = {
+      {"12.75.DUK", "Dinas DUK", "12.75"},        {"12.75.HC", "Badan Headcount", "12.75"},
+      {"12.75.HC.A", "Subbidang A", "12.75.HC"}, {"12.75.HC.A.X", "Seksi X", "12.75.HC.A"},
+      {"12.75.HC.B", "Subbidang B", "12.75.HC"}, {"12.75.RET", "Dinas Pensiun", "12.75"},
+      {"12.75.KP", "Dinas Pangkat", "12.75"},    {"12.75.KGB", "Dinas Gaji", "12.75"}};
+  if (!harness_registry_start(&F, &D, PW, units, sizeof(units) / sizeof(units[0]))) return -1;
+  memcpy(T, F.T, sizeof(T));
+  memcpy(t, F.t, sizeof(t));
+  PG = F.pg;
+  ROOT = F.root;
+  HR_BJN = F.hr_bjn;
+  HR_PLG = F.hr_plg;
+  SUP_BJN = F.sup_bjn;
   RUN_TMT_YEAR = 1995 + rand() % 25;
   RUN_TMT_MONTH = 1 + rand() % 12;
   SEQ = rand() % 400;
-  if (!daemon_start(&D, "[auth]\nthrottle_addr_failures = 100000\n")) return -1;
-  PG = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
-  if (PQstatus(PG) != CONNECTION_OK) return -1;
-  const char *root = un("root");
-  if (!harness_create_user(root, PW, ROLE(SYSTEM_ADMIN), NULL)) return -1;
-  ROOT = sync_open_as(&D, root, PW);
-  if (!ROOT) return -1;
-  office_add_ok(ROOT, oc("12"), "Provinsi Sumatera Utara", KIND(PROVINCE), "ID");
-  office_add_ok(ROOT, oc("12.75"), "Kota Binjai", KIND(CITY), oc("12"));
-  /* agencies (OPD) under the city, units under them */
-  const char *units[][3] = {{"12.75.DUK", "Dinas DUK", "12.75"},        {"12.75.HC", "Badan Headcount", "12.75"},
-                            {"12.75.HC.A", "Subbidang A", "12.75.HC"}, {"12.75.HC.A.X", "Seksi X", "12.75.HC.A"},
-                            {"12.75.HC.B", "Subbidang B", "12.75.HC"}, {"12.75.RET", "Dinas Pensiun", "12.75"},
-                            {"12.75.KP", "Dinas Pangkat", "12.75"},    {"12.75.KGB", "Dinas Gaji", "12.75"}};
-  for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-    office_add_ok(ROOT, oc(units[i][0]), units[i][1], strcmp(units[i][2], "12.75") == 0 ? KIND(AGENCY) : KIND(UNIT),
-                  oc(units[i][2]));
-  office_add_ok(ROOT, oc("16"), "Provinsi Sumatera Selatan", KIND(PROVINCE), "ID");
-  office_add_ok(ROOT, oc("16.71"), "Kota Palembang", KIND(CITY), oc("16"));
-  if (!harness_create_user(un("hr-bjn"), PW, ROLE(HR_OFFICER), oc("12.75")) ||
-      !harness_create_user(un("hr-plg"), PW, ROLE(HR_OFFICER), oc("16.71")) ||
-      !harness_create_user(un("sup-bjn"), PW, ROLE(SUPERVISOR), oc("12.75")))
-    return -1;
-  HR_BJN = sync_open_as(&D, un("hr-bjn"), PW);
-  HR_PLG = sync_open_as(&D, un("hr-plg"), PW);
-  SUP_BJN = sync_open_as(&D, un("sup-bjn"), PW);
-  return HR_BJN && HR_PLG && SUP_BJN ? 0 : -1;
+  return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  spc_sync_t *all[] = {ROOT, HR_BJN, HR_PLG, SUP_BJN};
-  for (size_t i = 0; i < 4; i++)
-    if (all[i]) spc_sync_close(all[i]);
-  if (PG) PQfinish(PG);
   for (size_t i = 0; i < nstrings; i++) free(strings[i]);
   free(strings);
-  int rc = daemon_stop(&D);
-  if (rc != 0) fprintf(stderr, "simpegd exited with %d; see %s\n", rc, D.log);
-  return rc == 0 ? 0 : -1;
+  return harness_registry_stop(&F, &D);
 }
 
 /* ---- DUK (daftar urut kepangkatan) ---- */
@@ -577,129 +546,68 @@ static void views_never_show_another_citys_employees(void **state) {
 
 /* ---- the CLI: `simpeg employee duk|headcount|warnings` ---- */
 
-static char cli_dir[64];
-
-typedef struct run {
-  int status;
-  char out[32768];
-  char err[8192];
-} run_t;
-
-static void slurp(const char *path, char *buf, size_t cap) {
-  buf[0] = '\0';
-  FILE *f = fopen(path, "r");
-  if (!f) return;
-  size_t n = fread(buf, 1, cap - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-}
-
-/* Runs `simpeg ARGS...` (NULL-terminated) in language `lang` with `input` on stdin. */
-static void run_cli(run_t *r, const char *lang, const char *input, ...) {
-  const char *argv[32];
-  int argc = 0;
-  argv[argc++] = harness_env("SIMPEG_TEST_SIMPEG");
-  va_list ap;
-  va_start(ap, input);
-  const char *a;
-  while ((a = va_arg(ap, const char *)) && argc < 31) argv[argc++] = a;
-  va_end(ap);
-  argv[argc] = NULL;
-  const char *in_path = fmt("%s/stdin", cli_dir), *out_path = fmt("%s/stdout", cli_dir),
-             *err_path = fmt("%s/stderr", cli_dir);
-  FILE *f = fopen(in_path, "w");
-  assert_non_null(f);
-  fputs(input ? input : "", f);
-  fclose(f);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    setsid();
-    int in = open(in_path, O_RDONLY), out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-        err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    setenv("XDG_STATE_HOME", fmt("%s/state", cli_dir), 1);
-    setenv("XDG_CONFIG_HOME", fmt("%s/config", cli_dir), 1);
-    setenv("LC_ALL", "C.UTF-8", 1);
-    setenv("LANGUAGE", lang, 1);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  int st;
-  assert_int_equal(waitpid(pid, &st, 0), pid);
-  r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  slurp(out_path, r->out, sizeof(r->out));
-  slurp(err_path, r->err, sizeof(r->err));
-  if (getenv("SIMPEG_TEST_VERBOSE")) fprintf(stderr, "$ simpeg %s ... -> %d\n%s%s", argv[1], r->status, r->out, r->err);
-}
-
-#define assert_contains(hay, needle)                                                \
-  do {                                                                              \
-    if (!strstr((hay), (needle))) fail_msg("\"%s\" not in:\n%s", (needle), (hay)); \
+/* Runs `simpeg ARGS...` on the workstation in language `lang` (harness_ws_run
+ * passes SIMPEG_TEST_LANGUAGE on as LANGUAGE). */
+#define RUN_CLI(ws, r, lang, ...)                    \
+  do {                                               \
+    setenv("SIMPEG_TEST_LANGUAGE", (lang), 1);       \
+    harness_ws_run((ws), (r), __VA_ARGS__);          \
   } while (0)
-
-static void expect_status(const run_t *r, int status) {
-  if (r->status != status)
-    fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", r->status, status, r->out, r->err);
-}
 
 static void cli_prints_the_views_as_tables_and_json(void **state) {
   (void)state;
   if (!harness_env("SIMPEG_TEST_SIMPEG")) skip();
   duk_build();
-  snprintf(cli_dir, sizeof(cli_dir), "/tmp/simpeg-views-XXXXXX");
-  assert_non_null(mkdtemp(cli_dir));
-  assert_int_equal(mkdir(fmt("%s/config", cli_dir), 0700), 0);
-  assert_int_equal(mkdir(fmt("%s/config/simpeg", cli_dir), 0700), 0);
-  FILE *f = fopen(fmt("%s/config/simpeg/config.ini", cli_dir), "w");
-  assert_non_null(f);
-  fprintf(f, "[client]\nserver = %s\nca = %s\ntimeout_ms = 20000\n", D.addr, harness_cert("ca.pem"));
-  fclose(f);
-  run_t *r = calloc(1, sizeof(*r));
+  harness_ws_t ws;
+  assert_true(harness_ws_init(&ws, &D));
+  const char *lang_was = getenv("SIMPEG_TEST_LANGUAGE");
+  char *saved_lang = lang_was ? strdup(lang_was) : NULL;
+  harness_run_t *r = calloc(1, sizeof(*r));
   assert_non_null(r);
-  run_cli(r, "C", fmt("%s\n", PW), "login", un("hr-bjn"), "--password-stdin", NULL);
-  expect_status(r, 0);
+  RUN_CLI(&ws, r, "C", fmt("%s\n", PW), "login", un("hr-bjn"), "--password-stdin", NULL);
+  harness_run_expect(r, 0);
 
-  run_cli(r, "C", NULL, "employee", "duk", "--office", oc("12.75.DUK"), "--limit", "3", NULL);
-  expect_status(r, 0);
-  assert_contains(r->out, "Rank-ordered staff list (DUK)");
-  assert_contains(r->out, "IV/a");
-  assert_contains(r->out, "--after");
-  run_cli(r, "id", NULL, "employee", "duk", "--office", oc("12.75.DUK"), NULL);
-  expect_status(r, 0);
-  assert_contains(r->out, "Daftar Urut Kepangkatan");
-  run_cli(r, "C", NULL, "employee", "duk", "--office", oc("12.75.DUK"), "--output", "json", NULL);
-  expect_status(r, 0);
-  assert_contains(r->out, "\"position\"");
-  assert_contains(r->out, duk_expected[DUK_N - 1]);
+  RUN_CLI(&ws, r, "C", NULL, "employee", "duk", "--office", oc("12.75.DUK"), "--limit", "3", NULL);
+  harness_run_expect(r, 0);
+  assert_in(r->out, "Rank-ordered staff list (DUK)");
+  assert_in(r->out, "IV/a");
+  assert_in(r->out, "--after");
+  RUN_CLI(&ws, r, "id", NULL, "employee", "duk", "--office", oc("12.75.DUK"), NULL);
+  harness_run_expect(r, 0);
+  assert_in(r->out, "Daftar Urut Kepangkatan");
+  RUN_CLI(&ws, r, "C", NULL, "employee", "duk", "--office", oc("12.75.DUK"), "--output", "json", NULL);
+  harness_run_expect(r, 0);
+  assert_in(r->out, "\"position\"");
+  assert_in(r->out, duk_expected[DUK_N - 1]);
 
-  run_cli(r, "C", NULL, "employee", "headcount", "--by", "age_band", "--office", oc("12.75.HC"), NULL);
-  expect_status(r, 0);
-  assert_contains(r->out, "TOTAL");
-  run_cli(r, "C", NULL, "employee", "headcount", "--by", "sex", "--office", oc("12.75.DUK"), "--output", "json", NULL);
-  expect_status(r, 0);
-  assert_contains(r->out, "\"total\"");
-  run_cli(r, "C", NULL, "employee", "headcount", NULL);
+  RUN_CLI(&ws, r, "C", NULL, "employee", "headcount", "--by", "age_band", "--office", oc("12.75.HC"), NULL);
+  harness_run_expect(r, 0);
+  assert_in(r->out, "TOTAL");
+  RUN_CLI(&ws, r, "C", NULL, "employee", "headcount", "--by", "sex", "--office", oc("12.75.DUK"), "--output", "json", NULL);
+  harness_run_expect(r, 0);
+  assert_in(r->out, "\"total\"");
+  RUN_CLI(&ws, r, "C", NULL, "employee", "headcount", NULL);
   assert_true(r->status != 0);
 
-  run_cli(r, "C", NULL, "employee", "warnings", "--kind", "retirement", "--months", "60", "--office", oc("12.75.RET"),
+  RUN_CLI(&ws, r, "C", NULL, "employee", "warnings", "--kind", "retirement", "--months", "60", "--office", oc("12.75.RET"),
           NULL);
-  expect_status(r, 0);
-  assert_contains(r->out, "BUP 58");
-  assert_contains(r->out, "2027-05-01");
-  run_cli(r, "id", NULL, "employee", "warnings", "--kind", "kgb", "--months", "60", "--office", oc("12.75.KGB"), NULL);
-  expect_status(r, 0);
-  assert_contains(r->out, "Kenaikan gaji berkala");
-  run_cli(r, "C", NULL, "employee", "warnings", "--kind", "promotion", "--office", oc("12.75.KP"), "--months", "60",
+  harness_run_expect(r, 0);
+  assert_in(r->out, "BUP 58");
+  assert_in(r->out, "2027-05-01");
+  RUN_CLI(&ws, r, "id", NULL, "employee", "warnings", "--kind", "kgb", "--months", "60", "--office", oc("12.75.KGB"), NULL);
+  harness_run_expect(r, 0);
+  assert_in(r->out, "Kenaikan gaji berkala");
+  RUN_CLI(&ws, r, "C", NULL, "employee", "warnings", "--kind", "promotion", "--office", oc("12.75.KP"), "--months", "60",
           "--output", "json", NULL);
-  expect_status(r, 0);
-  assert_contains(r->out, "\"due_date\"");
-  run_cli(r, "C", NULL, "employee", "warnings", "--kind", "leave", NULL);
+  harness_run_expect(r, 0);
+  assert_in(r->out, "\"due_date\"");
+  RUN_CLI(&ws, r, "C", NULL, "employee", "warnings", "--kind", "leave", NULL);
   assert_true(r->status != 0);
   free(r);
-  harness_sh(fmt("rm -rf '%s'", cli_dir));
+  if (saved_lang) setenv("SIMPEG_TEST_LANGUAGE", saved_lang, 1);
+  else unsetenv("SIMPEG_TEST_LANGUAGE");
+  free(saved_lang);
+  harness_ws_free(&ws);
 }
 
 int main(void) {
