@@ -48,7 +48,10 @@ bool sp_utf8_valid(const unsigned char *s, size_t n) {
 }
 
 static bool fail(sp_msg_violation_t *v, const char *path, const char *reason) {
-  snprintf(v->field, sizeof(v->field), "%s", path);
+  /* A path deeper than the field is cut: it only names the spot in messages. */
+  size_t n = strnlen(path, sizeof(v->field) - 1);
+  memcpy(v->field, path, n);
+  v->field[n] = '\0';
   v->reason = reason;
   return false;
 }
