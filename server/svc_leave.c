@@ -85,26 +85,6 @@ const svc_details_reader_t svc_leave_details = {"CUTI", DB_STMT_LEAVE_DETAILS, l
 
 /* ---- LeaveSubmit ---- */
 
-typedef struct leave_op {
-  srv_req_t *req;
-  svc_actor_t *actor;
-} leave_op_t;
-
-static void leave_created(void *ud, const db_result_t *res) {
-  leave_op_t *op = ud;
-  if (res->status != DB_OK) {
-    svc_fail_db(op->req, res);
-    return;
-  }
-  const PGresult *r = res->results[1];
-  if (PQntuples(r) != 1) {
-    req_fail(op->req, ERR(INTERNAL), "internal", "the leave request was not created");
-    return;
-  }
-  svc_request_reply(op->req, op->actor, svc_col_i64(r, 0, 0), !svc_col_bool(r, 0, 1),
-                    SIMPEG__V1__RESPONSE__RESULT_LEAVE_SUBMIT);
-}
-
 void svc_leave_submit(srv_req_t *req) {
   const Simpeg__V1__LeaveSubmit *m = req->msg->leave_submit;
   const Simpeg__V1__LeaveDetails *l = m->leave;
@@ -131,13 +111,7 @@ void svc_leave_submit(srv_req_t *req) {
 
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
-  leave_op_t *op = sp_arena_alloc(&req->arena, sizeof(*op));
-  const char **v = sp_arena_alloc(&req->arena, 15 * sizeof(*v));
-  if (!op || !v) {
-    svc_fail_nomem(req);
-    return;
-  }
-  *op = (leave_op_t){.req = req, .actor = a};
+  const char *v[15];
   svc_request_actor_params(req, a, v);
   v[4] = m->nip;
   v[5] = l->leave_type;
@@ -154,9 +128,7 @@ void svc_leave_submit(srv_req_t *req) {
     svc_fail_nomem(req);
     return;
   }
-  db_query_t q[2] = {{.stmt = DB_STMT_REQ_CLIENT_ADDR, .nparams = 1, .values = (const char *[]){a->client_addr}},
-                     {.stmt = DB_STMT_LEAVE_CREATE, .nparams = 15, .values = v}};
-  svc_submit(req, q, 2, 0, leave_created, op);
+  svc_request_create(req, a, DB_STMT_LEAVE_CREATE, 15, v, SIMPEG__V1__RESPONSE__RESULT_LEAVE_SUBMIT);
 }
 
 /* ---- LeaveBalance ---- */

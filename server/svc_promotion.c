@@ -548,45 +548,8 @@ void svc_retirement_projection(srv_req_t *req) {
 typedef struct file_op {
   srv_req_t *req;
   svc_actor_t *actor;
-  enum db_stmt_id stmt;
-  int nparams;
   const char *v[9];
-  int result_case;
-  bool retried;
 } file_op_t;
-
-static void file_created(void *ud, const db_result_t *res);
-
-static void file_run(file_op_t *op) {
-  db_query_t q[2] = {
-      {.stmt = DB_STMT_REQ_CLIENT_ADDR, .nparams = 1, .values = (const char *const[]){op->actor->client_addr}},
-      {.stmt = op->stmt, .nparams = op->nparams, .values = op->v}};
-  svc_submit(op->req, q, 2, 0, file_created, op);
-}
-
-static void file_created(void *ud, const db_result_t *res) {
-  file_op_t *op = ud;
-  srv_req_t *req = op->req;
-  if (res->status != DB_OK) {
-    /* Two first tries with one key at once: the loser's insert meets the
-     * winner's row; once more finds it and answers replayed. */
-    const char *cons = res->error ? PQresultErrorField(res->error, PG_DIAG_CONSTRAINT_NAME) : NULL;
-    if (!op->retried && res->sqlstate && strcmp(res->sqlstate, "23505") == 0 && cons &&
-        strcmp(cons, "requests_created_by_idem_key_key") == 0) {
-      op->retried = true;
-      file_run(op);
-      return;
-    }
-    svc_fail_db(req, res);
-    return;
-  }
-  const PGresult *r = res->results[1];
-  if (PQntuples(r) != 1) {
-    req_fail(req, ERR(INTERNAL), "internal", "internal error");
-    return;
-  }
-  svc_request_reply(req, op->actor, svc_col_i64(r, 0, 0), !svc_col_bool(r, 0, 1), op->result_case);
-}
 
 static file_op_t *file_new(srv_req_t *req, const char *nip, const char *key) {
   if (*nip && !is_nip(nip)) {
@@ -631,14 +594,11 @@ void svc_promotion_submit(srv_req_t *req) {
   }
   file_op_t *op = file_new(req, m->nip, m->idempotency_key);
   if (!op) return;
-  op->stmt = DB_STMT_PROMO_CREATE;
-  op->nparams = 9;
   op->v[5] = d->kind;
   op->v[6] = d->period_date;
   op->v[7] = m->draft ? "true" : "false";
   op->v[8] = m->idempotency_key;
-  op->result_case = RES(PROMOTION_SUBMIT);
-  file_run(op);
+  svc_request_create(req, op->actor, DB_STMT_PROMO_CREATE, 9, op->v, RES(PROMOTION_SUBMIT));
 }
 
 void svc_kgb_submit(srv_req_t *req) {
@@ -650,11 +610,8 @@ void svc_kgb_submit(srv_req_t *req) {
   }
   file_op_t *op = file_new(req, m->nip, m->idempotency_key);
   if (!op) return;
-  op->stmt = DB_STMT_KGB_CREATE;
-  op->nparams = 8;
   op->v[5] = tmt;
   op->v[6] = m->draft ? "true" : "false";
   op->v[7] = m->idempotency_key;
-  op->result_case = RES(KGB_SUBMIT);
-  file_run(op);
+  svc_request_create(req, op->actor, DB_STMT_KGB_CREATE, 8, op->v, RES(KGB_SUBMIT));
 }

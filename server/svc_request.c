@@ -817,6 +817,63 @@ void svc_chain_show(srv_req_t *req) {
   svc_submit(req, &q, 1, DB_RETRY_SAFE, chain_read, op);
 }
 
+/* ---- filing a request (every service's *Submit) ---- */
+
+#define CREATE_PARAMS_MAX 16
+
+typedef struct create_op {
+  srv_req_t *req;
+  svc_actor_t *actor;
+  int stmt;
+  int nparams;
+  const char *v[CREATE_PARAMS_MAX];
+  int result_case;
+  bool retried;
+} create_op_t;
+
+static void create_done(void *ud, const db_result_t *res);
+
+static void create_run(create_op_t *op) {
+  db_query_t q[2] = {
+      {.stmt = DB_STMT_REQ_CLIENT_ADDR, .nparams = 1, .values = (const char *const[]){op->actor->client_addr}},
+      {.stmt = (enum db_stmt_id)op->stmt, .nparams = op->nparams, .values = op->v}};
+  svc_submit(op->req, q, 2, 0, create_done, op);
+}
+
+static void create_done(void *ud, const db_result_t *res) {
+  create_op_t *op = ud;
+  srv_req_t *req = op->req;
+  if (res->status != DB_OK) {
+    const char *cons = res->error ? PQresultErrorField(res->error, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    if (!op->retried && res->sqlstate && strcmp(res->sqlstate, "23505") == 0 && cons &&
+        strcmp(cons, "requests_created_by_idem_key_key") == 0) {
+      op->retried = true;
+      create_run(op);
+      return;
+    }
+    svc_fail_db(req, res);
+    return;
+  }
+  const PGresult *r = res->results[1];
+  if (PQntuples(r) != 1) {
+    req_fail(req, ERR(INTERNAL), "internal", "internal error");
+    return;
+  }
+  svc_request_reply(req, op->actor, svc_col_i64(r, 0, 0), !svc_col_bool(r, 0, 1), op->result_case);
+}
+
+void svc_request_create(srv_req_t *req, svc_actor_t *a, int stmt, int nparams, const char *const *values,
+                        int result_case) {
+  create_op_t *op = sp_arena_alloc(&req->arena, sizeof(*op));
+  if (!op || nparams > CREATE_PARAMS_MAX) {
+    svc_fail_nomem(req);
+    return;
+  }
+  *op = (create_op_t){.req = req, .actor = a, .stmt = stmt, .nparams = nparams, .result_case = result_case};
+  memcpy(op->v, values, (size_t)nparams * sizeof(*values));
+  create_run(op);
+}
+
 /* ---- CorrectionSubmit ---- */
 
 typedef struct corr_op {
@@ -825,7 +882,6 @@ typedef struct corr_op {
   const Simpeg__V1__CorrectionSubmit *m;
   const char *fields;
   const char *values;
-  bool retried;
 } corr_op_t;
 
 static void corr_viol_fail(srv_req_t *req, emp_viol_t *vs) {
@@ -840,8 +896,6 @@ static void corr_viol_fail(srv_req_t *req, emp_viol_t *vs) {
   req_reply(req, &r);
 }
 
-static void corr_created(void *ud, const db_result_t *res);
-
 static void corr_create(corr_op_t *op) {
   srv_req_t *req = op->req;
   const Simpeg__V1__CorrectionSubmit *m = op->m;
@@ -853,30 +907,7 @@ static void corr_create(corr_op_t *op) {
   v[7] = m->correction->reason;
   v[8] = m->draft ? "true" : "false";
   v[9] = m->idempotency_key;
-  db_query_t q[2] = {
-      {.stmt = DB_STMT_REQ_CLIENT_ADDR, .nparams = 1, .values = (const char *const[]){op->actor->client_addr}},
-      {.stmt = DB_STMT_CORRECTION_CREATE, .nparams = 10, .values = v}};
-  svc_submit(req, q, 2, 0, corr_created, op);
-}
-
-static void corr_created(void *ud, const db_result_t *res) {
-  corr_op_t *op = ud;
-  srv_req_t *req = op->req;
-  if (res->status != DB_OK) {
-    /* Two first tries with one key at the same time: the loser's insert
-     * meets the winner's row; once more finds it and answers replayed. */
-    const char *cons = res->error ? PQresultErrorField(res->error, PG_DIAG_CONSTRAINT_NAME) : NULL;
-    if (!op->retried && res->sqlstate && strcmp(res->sqlstate, "23505") == 0 && cons &&
-        strcmp(cons, "requests_created_by_idem_key_key") == 0) {
-      op->retried = true;
-      corr_create(op);
-      return;
-    }
-    svc_fail_db(req, res);
-    return;
-  }
-  const PGresult *r = res->results[1];
-  svc_request_reply(req, op->actor, svc_col_i64(r, 0, 0), !svc_col_bool(r, 0, 1), RES(CORRECTION_SUBMIT));
+  svc_request_create(req, op->actor, DB_STMT_CORRECTION_CREATE, 10, v, RES(CORRECTION_SUBMIT));
 }
 
 /* The applicant's NIP is known: the NIK must agree with its birth date

@@ -39,6 +39,17 @@ extern const svc_details_reader_t svc_kgb_details;       /* svc_promotion.c */
  * it. Takes ownership of `a` (an arena object; nothing to free). */
 void svc_request_reply(srv_req_t *req, svc_actor_t *a, int64_t request_id, bool replayed, int result_case);
 
+/* Files a request: runs the service's create statement `stmt` (whose
+ * function returns request_id, created) after setting the client address
+ * the audit rows record, then answers like svc_request_reply (replayed when
+ * an earlier call with the same idempotency key made it). Two first tries
+ * with one key at the same moment: the loser's insert meets the winner's
+ * row, so it runs once more, finds the request and answers replayed.
+ * `values` (nparams of them, at most 16) are copied; the strings must live
+ * as long as the request (arena or message). */
+void svc_request_create(srv_req_t *req, svc_actor_t *a, int stmt, int nparams, const char *const *values,
+                        int result_case);
+
 /* The statement parameters every request function takes after its own
  * first ones: user id, role (as text), scope path, branch path. */
 void svc_request_actor_params(srv_req_t *req, const svc_actor_t *a, const char **values);

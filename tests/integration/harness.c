@@ -653,3 +653,46 @@ int harness_registry_stop(harness_registry_t *f, daemon_t *d) {
   return rc == 0 ? 0 : -1;
 }
 /* ---- END h5 ---- */
+
+/* ---- small helpers every test program uses ---- */
+
+static char **harness_strings;
+static size_t harness_nstrings;
+
+const char *harness_fmt(const char *f, ...) {
+  va_list ap;
+  va_start(ap, f);
+  char *s = NULL;
+  if (vasprintf(&s, f, ap) < 0) abort();
+  va_end(ap);
+  char **grown = realloc(harness_strings, (harness_nstrings + 1) * sizeof(*grown));
+  if (!grown) abort();
+  harness_strings = grown;
+  harness_strings[harness_nstrings++] = s;
+  return s;
+}
+
+void harness_strings_free(void) {
+  for (size_t i = 0; i < harness_nstrings; i++) free(harness_strings[i]);
+  free(harness_strings);
+  harness_strings = NULL;
+  harness_nstrings = 0;
+}
+
+PGresult *harness_sql(PGconn *c, const char *q, int n, const char *const *v) {
+  PGresult *r = PQexecParams(c, q, n, NULL, v, NULL, NULL, 0);
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("SQL failed: %s\n%s", PQerrorMessage(c), q);
+  return r;
+}
+
+const char *harness_sql_text(PGconn *c, const char *q, int n, const char *const *v) {
+  PGresult *r = harness_sql(c, q, n, v);
+  const char *s = harness_fmt("%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+  PQclear(r);
+  return s;
+}
+
+long long harness_sql_int(PGconn *c, const char *q, int n, const char *const *v) {
+  return atoll(harness_sql_text(c, q, n, v));
+}

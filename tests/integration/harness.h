@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <libpq-fe.h>
+
 #include "simpeg.pb-c.h"
 #include "sp_buf.h"
 #include "spc.h"
@@ -192,5 +194,19 @@ int harness_registry_stop(harness_registry_t *f, daemon_t *d);
 /* OfficeAdd that must succeed. */
 void harness_office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent);
 /* ---- END h5 ---- */
+
+
+/* ---- small helpers every test program uses ---- */
+
+/* printf into a string that lives until harness_strings_free() (the
+ * group teardown calls it) or the program exits. */
+const char *harness_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+void harness_strings_free(void);
+/* Runs q on c with text parameters; fails the test unless it succeeds.
+ * The caller clears the result. */
+PGresult *harness_sql(PGconn *c, const char *q, int n, const char *const *v);
+/* The first column of the first row ("" without rows), as a harness_fmt string. */
+const char *harness_sql_text(PGconn *c, const char *q, int n, const char *const *v);
+long long harness_sql_int(PGconn *c, const char *q, int n, const char *const *v);
 
 #endif

@@ -47,33 +47,14 @@ static const char *ROOT_PW = "root-password-for-tests";
 
 /* ---- small helpers ---- */
 
-/* Formatted strings that live until the end of the run (freed in
- * teardown), so tests can keep them. */
-static char **strings;
-static size_t nstrings;
-
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) abort();
-  va_end(ap);
-  strings = realloc(strings, (nstrings + 1) * sizeof(*strings));
-  strings[nstrings++] = s;
-  return s;
-}
+/* Formatted strings that live until the end of the run (harness_fmt). */
+#define fmt harness_fmt
 
 /* Office code / username of this run. */
 static const char *oc(const char *suffix) { return fmt("%s-%s", T, suffix); }
 static const char *un(const char *prefix) { return fmt("%s-%s", prefix, t); }
 
-static PGresult *sql(const char *q, int n, const char *const *v) {
-  PGresult *r = PQexecParams(PG, q, n, NULL, v, NULL, NULL, 0);
-  ExecStatusType st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("SQL failed: %s\n%s", PQerrorMessage(PG), q);
-  return r;
-}
+static PGresult *sql(const char *q, int n, const char *const *v) { return harness_sql(PG, q, n, v); }
 
 static void sql_do(const char *q) { PQclear(sql(q, 0, NULL)); }
 
@@ -331,8 +312,7 @@ static int teardown(void **state) {
   if (BINJAI) spc_sync_close(BINJAI);
   if (PLG) spc_sync_close(PLG);
   if (PG) PQfinish(PG);
-  for (size_t i = 0; i < nstrings; i++) free(strings[i]);
-  free(strings);
+  harness_strings_free();
   int rc = daemon_stop(&D);
   if (rc != 0) fprintf(stderr, "simpegd exited with %d; see %s\n", rc, D.log);
   return rc == 0 ? 0 : -1;

@@ -34,19 +34,7 @@ static harness_ws_t ROOT, EMP, SUP, HR, OFF;
 static char EMP_NIP[24], SUP_NIP[24], CSV[128];
 static harness_run_t R;
 
-static char **strings;
-static size_t nstrings;
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) abort();
-  va_end(ap);
-  strings = realloc(strings, (nstrings + 1) * sizeof(*strings));
-  strings[nstrings++] = s;
-  return s;
-}
+#define fmt harness_fmt
 static const char *oc(const char *suffix) { return fmt("%s-%s", T, suffix); }
 static const char *un(const char *who) { return fmt("lc%s-%s", t, who); }
 
@@ -330,8 +318,7 @@ static int teardown(void **state) {
   for (size_t i = 0; i < 5; i++) harness_ws_free(all[i]);
   unlink(CSV);
   if (PG) PQfinish(PG);
-  for (size_t i = 0; i < nstrings; i++) free(strings[i]);
-  free(strings);
+  harness_strings_free();
   int rc = daemon_stop(&D);
   if (rc != 0) fprintf(stderr, "simpegd exited with %d; see %s\n", rc, D.log);
   return rc == 0 ? 0 : -1;

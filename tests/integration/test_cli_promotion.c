@@ -32,32 +32,12 @@ static harness_ws_t HR;
 static char OK_NIP[24], YOUNG_NIP[24], KGB_NIP[24], LATER_NIP[24], ATT_NIP[24];
 static harness_run_t R;
 
-static char **strings;
-static size_t nstrings;
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) abort();
-  va_end(ap);
-  strings = realloc(strings, (nstrings + 1) * sizeof(*strings));
-  strings[nstrings++] = s;
-  return s;
-}
+#define fmt harness_fmt
 static const char *oc(const char *suffix) { return fmt("%s-%s", T, suffix); }
 
-static PGresult *sql(const char *q, int n, const char *const *v) {
-  PGresult *r = PQexecParams(PG, q, n, NULL, v, NULL, NULL, 0);
-  ExecStatusType st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("SQL failed: %s\n%s", PQerrorMessage(PG), q);
-  return r;
-}
+static PGresult *sql(const char *q, int n, const char *const *v) { return harness_sql(PG, q, n, v); }
 static const char *sql_text(const char *q, int n, const char *const *v) {
-  PGresult *r = sql(q, n, v);
-  const char *s = fmt("%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-  PQclear(r);
-  return s;
+  return harness_sql_text(PG, q, n, v);
 }
 static long long sql_int(const char *q, int n, const char *const *v) { return atoll(sql_text(q, n, v)); }
 static const char *month_start(int months, int years) {
@@ -265,8 +245,7 @@ static int teardown(void **state) {
   (void)state;
   harness_ws_free(&HR);
   if (PG) PQfinish(PG);
-  for (size_t i = 0; i < nstrings; i++) free(strings[i]);
-  free(strings);
+  harness_strings_free();
   int rc = daemon_stop(&D);
   if (rc != 0) fprintf(stderr, "simpegd exited with %d; see %s\n", rc, D.log);
   return rc == 0 ? 0 : -1;

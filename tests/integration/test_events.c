@@ -44,33 +44,13 @@ static int RUN_TMT_YEAR, RUN_TMT_MONTH, SEQ;
 static spc_sync_t *ROOT, *EMP; /* EMP: not subscribed, for uploads (on D1) */
 static const char *EMP_ID, *SUP_ID, *HR_ID, *EMP_SCOPE, *SUP_SCOPE, *HR_SCOPE;
 
-static char **strings;
-static size_t nstrings;
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) abort();
-  va_end(ap);
-  strings = realloc(strings, (nstrings + 1) * sizeof(*strings));
-  strings[nstrings++] = s;
-  return s;
-}
+#define fmt harness_fmt
 static const char *oc(const char *suffix) { return fmt("%s-%s", T, suffix); }
 static const char *un(const char *prefix) { return fmt("%s-%s", prefix, t); }
 
-static PGresult *sql(const char *q, int n, const char *const *v) {
-  PGresult *r = PQexecParams(PG, q, n, NULL, v, NULL, NULL, 0);
-  ExecStatusType st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("SQL failed: %s\n%s", PQerrorMessage(PG), q);
-  return r;
-}
+static PGresult *sql(const char *q, int n, const char *const *v) { return harness_sql(PG, q, n, v); }
 static const char *sql_text(const char *q, int n, const char *const *v) {
-  PGresult *r = sql(q, n, v);
-  const char *s = fmt("%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-  PQclear(r);
-  return s;
+  return harness_sql_text(PG, q, n, v);
 }
 
 static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
@@ -272,8 +252,7 @@ static int teardown(void **state) {
   if (ROOT) spc_sync_close(ROOT);
   if (EMP) spc_sync_close(EMP);
   if (PG) PQfinish(PG);
-  for (size_t i = 0; i < nstrings; i++) free(strings[i]);
-  free(strings);
+  harness_strings_free();
   int rc1 = daemon_stop(&D1), rc2 = daemon_stop(&D2);
   if (rc1 || rc2) fprintf(stderr, "simpegd exited with %d / %d; see %s, %s\n", rc1, rc2, D1.log, D2.log);
   return rc1 == 0 && rc2 == 0 ? 0 : -1;

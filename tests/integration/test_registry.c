@@ -42,19 +42,7 @@ static PGconn *PG;
 static char T[8], t[8];
 static int RUN_TMT_YEAR, RUN_TMT_MONTH, RUN_PPPK_YEAR, SEQ;
 
-static char **strings;
-static size_t nstrings;
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) abort();
-  va_end(ap);
-  strings = realloc(strings, (nstrings + 1) * sizeof(*strings));
-  strings[nstrings++] = s;
-  return s;
-}
+#define fmt harness_fmt
 static const char *oc(const char *suffix) { return fmt("%s-%s", T, suffix); }
 static const char *un(const char *prefix) { return fmt("%s-%s", prefix, t); }
 
@@ -72,17 +60,9 @@ static const char *nik_for(const char *d8, int sex) {
   return fmt("127501%02d%.2s%.2s%04d", atoi(fmt("%.2s", d8 + 6)) + (sex == FEMALE ? 40 : 0), d8 + 4, d8 + 2, SEQ % 10000);
 }
 
-static PGresult *sql(const char *q, int n, const char *const *v) {
-  PGresult *r = PQexecParams(PG, q, n, NULL, v, NULL, NULL, 0);
-  ExecStatusType st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("SQL failed: %s\n%s", PQerrorMessage(PG), q);
-  return r;
-}
+static PGresult *sql(const char *q, int n, const char *const *v) { return harness_sql(PG, q, n, v); }
 static const char *sql_text(const char *q, int n, const char *const *v) {
-  PGresult *r = sql(q, n, v);
-  const char *s = fmt("%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-  PQclear(r);
-  return s;
+  return harness_sql_text(PG, q, n, v);
 }
 static long long sql_int(const char *q, int n, const char *const *v) { return atoll(sql_text(q, n, v)); }
 
@@ -217,8 +197,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  for (size_t i = 0; i < nstrings; i++) free(strings[i]);
-  free(strings);
+  harness_strings_free();
   return harness_registry_stop(&F, &D);
 }
 

@@ -47,33 +47,13 @@ static int RUN_TMT_YEAR, RUN_TMT_MONTH, SEQ;
 static spc_sync_t *ROOT, *HR_BJN, *HR_PLG, *SUP_BJN;
 static const char *PW = "views-test-password";
 
-static char **strings;
-static size_t nstrings;
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) abort();
-  va_end(ap);
-  strings = realloc(strings, (nstrings + 1) * sizeof(*strings));
-  strings[nstrings++] = s;
-  return s;
-}
+#define fmt harness_fmt
 static const char *oc(const char *suffix) { return fmt("%s-%s", T, suffix); }
 static const char *un(const char *prefix) { return fmt("%s-%s", prefix, t); }
 
-static PGresult *sql(const char *q, int n, const char *const *v) {
-  PGresult *r = PQexecParams(PG, q, n, NULL, v, NULL, NULL, 0);
-  ExecStatusType st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("SQL failed: %s\n%s", PQerrorMessage(PG), q);
-  return r;
-}
+static PGresult *sql(const char *q, int n, const char *const *v) { return harness_sql(PG, q, n, v); }
 static const char *sql_text(const char *q, int n, const char *const *v) {
-  PGresult *r = sql(q, n, v);
-  const char *s = fmt("%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-  PQclear(r);
-  return s;
+  return harness_sql_text(PG, q, n, v);
 }
 
 /* The first day of the month `delta` months from today, "YYYY-MM-01". */
@@ -225,8 +205,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  for (size_t i = 0; i < nstrings; i++) free(strings[i]);
-  free(strings);
+  harness_strings_free();
   return harness_registry_stop(&F, &D);
 }
 

@@ -48,33 +48,13 @@ static char T[8], t[8];
 static int RUN_TMT_YEAR, RUN_TMT_MONTH, SEQ;
 static const char *PW = "requests-test-password";
 
-static char **strings;
-static size_t nstrings;
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *f, ...) {
-  va_list ap;
-  va_start(ap, f);
-  char *s = NULL;
-  if (vasprintf(&s, f, ap) < 0) abort();
-  va_end(ap);
-  strings = realloc(strings, (nstrings + 1) * sizeof(*strings));
-  strings[nstrings++] = s;
-  return s;
-}
+#define fmt harness_fmt
 static const char *oc(const char *suffix) { return fmt("%s-%s", T, suffix); }
 static const char *un(const char *prefix) { return fmt("%s-%s", prefix, t); }
 
-static PGresult *sql(const char *q, int n, const char *const *v) {
-  PGresult *r = PQexecParams(PG, q, n, NULL, v, NULL, NULL, 0);
-  ExecStatusType st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("SQL failed: %s\n%s", PQerrorMessage(PG), q);
-  return r;
-}
+static PGresult *sql(const char *q, int n, const char *const *v) { return harness_sql(PG, q, n, v); }
 static const char *sql_text(const char *q, int n, const char *const *v) {
-  PGresult *r = sql(q, n, v);
-  const char *s = fmt("%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-  PQclear(r);
-  return s;
+  return harness_sql_text(PG, q, n, v);
 }
 static long long sql_int(const char *q, int n, const char *const *v) { return atoll(sql_text(q, n, v)); }
 
@@ -234,8 +214,7 @@ static int teardown(void **state) {
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
     if (all[i]) spc_sync_close(all[i]);
   if (PG) PQfinish(PG);
-  for (size_t i = 0; i < nstrings; i++) free(strings[i]);
-  free(strings);
+  harness_strings_free();
   int rc = daemon_stop(&D);
   if (rc != 0) fprintf(stderr, "simpegd exited with %d; see %s\n", rc, D.log);
   return rc == 0 ? 0 : -1;
