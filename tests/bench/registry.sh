@@ -19,69 +19,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 count=${1:-1000000}
 secs=${2:-10}
-build=${SIMPEG_BENCH_BUILD:-$root/build-bench} # a release build, made if missing
-work=$(mktemp -d /tmp/simpeg-regbench.XXXXXX)
-pgdir=$work/pg
-daemon_pid=""
-
-cleanup() {
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null || true
-		wait "$daemon_pid" 2>/dev/null || true
-	fi
-	"$root/deploy/pgsql.sh" stop "$pgdir" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$root" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" server/simpegd client/simpeg client/simpeg-bench client/simpeg-demo >/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-pgport=$(free_port)
-# Default durability: this measures what a real deployment would see.
-env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" init "$pgdir" "$pgport" >/dev/null
-env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
-"$root/deploy/certs.sh" "$work/certs" >/dev/null
-conninfo=$("$root/deploy/pgsql.sh" conninfo "$pgdir")
-cat >"$work/simpegd.conf" <<CONF
-[server]
-listen = 127.0.0.1:$port
-max_connections = 5000
-[tls]
-cert = $work/certs/server.pem
-key = $work/certs/server.key
-[database]
-conninfo = $conninfo
-pool_size = 4
+# shellcheck source=tests/bench/lib.sh
+source "$here/lib.sh"
 # The default query_timeout_ms (30 s): the import's commit runs as a long
 # batch with its own limit (svc_import.c), so a 1M import must not trip it.
-[log]
-level = warning
-CONF
-"$build/server/simpegd" migrate --config "$work/simpegd.conf" >/dev/null
-bench_password=$(openssl rand -base64 24 | tr -d '/+=')
-printf '%s\n' "$bench_password" |
-	"$build/server/simpegd" bootstrap-admin --config "$work/simpegd.conf" --username bench \
-		--full-name "Benchmark" >/dev/null
-"$build/server/simpegd" --config "$work/simpegd.conf" 2>"$work/simpegd.log" &
-daemon_pid=$!
-
-# The client, signed in as the bench account, config and session in $work.
-mkdir -p "$work/client/simpeg" "$work/client-state"
-printf '[client]\nserver = 127.0.0.1:%s\nca = %s\n' "$port" "$work/certs/ca.pem" >"$work/client/simpeg/config.ini"
-sp() { XDG_CONFIG_HOME=$work/client XDG_STATE_HOME=$work/client-state "$build/client/simpeg" "$@"; }
-for _ in $(seq 1 50); do sp ping >/dev/null 2>&1 && break; sleep 0.2; done
-printf '%s\n' "$bench_password" | sp login bench --password-stdin >/dev/null
-while IFS=$'\t' read -r code kind parent name; do
-	case $code in '#'* | '') continue ;; esac
-	sp office add "$code" --kind "$kind" --parent "$parent" --name "$name" >/dev/null
-done <"$root/deploy/demo/offices.tsv"
-
-psql_q() { psql -X -q -At -h 127.0.0.1 -p "$pgport" -U simpeg -d simpeg -v ON_ERROR_STOP=1 "$@"; }
+bench_start regbench
 # As the superuser: settings and CHECKPOINT.
 psql_su() { "$root/deploy/pgsql.sh" psql "$pgdir" -X -q -At -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }

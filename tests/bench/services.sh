@@ -26,66 +26,9 @@ root=$(cd "$here/../.." && pwd)
 count=${1:-100000}
 secs=${2:-10}
 conns=${3:-64}
-build=${SIMPEG_BENCH_BUILD:-$root/build-bench}
-work=$(mktemp -d /tmp/simpeg-svcbench.XXXXXX)
-pgdir=$work/pg
-daemon_pid=""
-
-cleanup() {
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null || true
-		wait "$daemon_pid" 2>/dev/null || true
-	fi
-	"$root/deploy/pgsql.sh" stop "$pgdir" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$root" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" server/simpegd client/simpeg client/simpeg-bench client/simpeg-demo >/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-pgport=$(free_port)
-env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" init "$pgdir" "$pgport" >/dev/null
-env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
-"$root/deploy/certs.sh" "$work/certs" >/dev/null
-conninfo=$("$root/deploy/pgsql.sh" conninfo "$pgdir")
-cat >"$work/simpegd.conf" <<CONF
-[server]
-listen = 127.0.0.1:$port
-max_connections = 5000
-[tls]
-cert = $work/certs/server.pem
-key = $work/certs/server.key
-[database]
-conninfo = $conninfo
-pool_size = 4
-query_timeout_ms = 1800000
-[log]
-level = warning
-CONF
-"$build/server/simpegd" migrate --config "$work/simpegd.conf" >/dev/null
-bench_password=$(openssl rand -base64 24 | tr -d '/+=')
-printf '%s\n' "$bench_password" |
-	"$build/server/simpegd" bootstrap-admin --config "$work/simpegd.conf" --username bench \
-		--full-name "Benchmark" >/dev/null
-"$build/server/simpegd" --config "$work/simpegd.conf" 2>"$work/simpegd.log" &
-daemon_pid=$!
-
-mkdir -p "$work/client/simpeg" "$work/client-state"
-printf '[client]\nserver = 127.0.0.1:%s\nca = %s\n' "$port" "$work/certs/ca.pem" >"$work/client/simpeg/config.ini"
-sp() { XDG_CONFIG_HOME=$work/client XDG_STATE_HOME=$work/client-state "$build/client/simpeg" "$@"; }
-for _ in $(seq 1 50); do sp ping >/dev/null 2>&1 && break; sleep 0.2; done
-printf '%s\n' "$bench_password" | sp login bench --password-stdin >/dev/null
-while IFS=$'\t' read -r code kind parent name; do
-	case $code in '#'* | '') continue ;; esac
-	sp office add "$code" --kind "$kind" --parent "$parent" --name "$name" >/dev/null
-done <"$root/deploy/demo/offices.tsv"
-
-psql_q() { psql -X -q -At -h 127.0.0.1 -p "$pgport" -U simpeg -d simpeg -v ON_ERROR_STOP=1 "$@"; }
+# shellcheck source=tests/bench/lib.sh
+source "$here/lib.sh"
+bench_start svcbench query_timeout_ms=1800000
 
 "$build/client/simpeg-demo" --count "$count" --seed 1 --offices "$root/deploy/demo/offices.tsv" \
 	--csv "$work/emp.csv" 2>/dev/null

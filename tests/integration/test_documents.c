@@ -68,33 +68,11 @@ static spc_sync_t *as(const char *user) {
   return s;
 }
 
-static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
-  Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT;
-  m.code = (char *)code;
-  m.name = (char *)name;
-  m.kind = kind;
-  m.parent_code = (char *)parent;
-  Simpeg__V1__Response *r = harness_rpc(s, CALL(OFFICE_ADD), &m);
-  harness_expect_ok(r, RES(OFFICE_ADD));
-  spc_response_free(r);
-}
+#define office_add_ok harness_office_add_ok
 
 static const char *employee_ok(const char *birth8, int sex, const char *name, const char *office) {
   const char *nip = nip_pns(birth8, sex);
-  Simpeg__V1__Employee e = SIMPEG__V1__EMPLOYEE__INIT;
-  e.nip = (char *)nip;
-  e.employment_type = ETYPE(PNS);
-  e.name = (char *)name;
-  e.birth_date = (char *)fmt("%.4s-%.2s-%.2s", birth8, birth8 + 4, birth8 + 6);
-  e.sex = sex;
-  e.religion = "islam";
-  e.marital_status = "kawin";
-  e.office_code = (char *)office;
-  Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT;
-  m.employee = &e;
-  Simpeg__V1__Response *r = harness_rpc(ROOT, CALL(EMPLOYEE_ADD), &m);
-  harness_expect_ok(r, RES(EMPLOYEE_ADD));
-  spc_response_free(r);
+  harness_employee_add_ok(ROOT, nip, fmt("%.4s-%.2s-%.2s", birth8, birth8 + 4, birth8 + 6), sex, name, office);
   return nip;
 }
 

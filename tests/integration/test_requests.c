@@ -78,35 +78,13 @@ static spc_sync_t *ROOT, *HR, *HR2, *HR_PLG, *ADM, *AUD, *EMP, *EMP2, *BOSS, *BO
 static const char *EMP_NIP, *EMP2_NIP, *BOSS_NIP, *BOSS2_NIP, *RSUD_NIP, *UNIT_NIP, *LONE_NIP;
 static const char *EMP_BIRTH = "1990-05-17";
 
-static void office_add_ok(spc_sync_t *s, const char *code, const char *name, int kind, const char *parent) {
-  Simpeg__V1__OfficeAdd m = SIMPEG__V1__OFFICE_ADD__INIT;
-  m.code = (char *)code;
-  m.name = (char *)name;
-  m.kind = kind;
-  m.parent_code = (char *)parent;
-  Simpeg__V1__Response *r = harness_rpc(s, CALL(OFFICE_ADD), &m);
-  harness_expect_ok(r, RES(OFFICE_ADD));
-  spc_response_free(r);
-}
+#define office_add_ok harness_office_add_ok
 
 /* A PNS record born `birth` ("YYYY-MM-DD") in `office`; returns the NIP. */
 static const char *employee_add_ok(const char *name, const char *birth, int sex, const char *office) {
   const char *nip = fmt("%.4s%.2s%.2s%04d%02d%d%03d", birth, birth + 5, birth + 8, RUN_TMT_YEAR, RUN_TMT_MONTH, sex,
                         ++SEQ);
-  Simpeg__V1__Employee e = SIMPEG__V1__EMPLOYEE__INIT;
-  e.nip = (char *)nip;
-  e.employment_type = SIMPEG__V1__EMPLOYMENT_TYPE__EMPLOYMENT_TYPE_PNS;
-  e.name = (char *)name;
-  e.birth_date = (char *)birth;
-  e.sex = sex;
-  e.religion = "islam";
-  e.marital_status = "kawin";
-  e.office_code = (char *)office;
-  Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT;
-  m.employee = &e;
-  Simpeg__V1__Response *r = harness_rpc(HR, CALL(EMPLOYEE_ADD), &m);
-  harness_expect_ok(r, RES(EMPLOYEE_ADD));
-  spc_response_free(r);
+  harness_employee_add_ok(HR, nip, birth, sex, name, office);
   return nip;
 }
 

@@ -1,0 +1,73 @@
+# lib.sh: what the benchmark scripts share (source it; needs $root).
+#
+# bench_start NAME [DATABASE_KEY=VALUE ...] makes an optimised build in
+# $build (SIMPEG_BENCH_BUILD, default build-bench/ in the source tree),
+# starts a throwaway PostgreSQL with default durability (no SIMPEG_PG_FAST:
+# this measures what a real deployment would see) and simpegd on loopback
+# (pool of 4, extra [database] keys as given), creates the system admin
+# `bench` (password in $bench_password), signs a client in as it, and loads
+# the demo office tree through `simpeg office add`. Everything lives in
+# $work (/tmp/simpeg-NAME.XXXXXX), removed with the daemon and the cluster
+# when the script exits.
+#
+# After it: $work $pgdir $port $pgport $conninfo $daemon_pid $bench_password,
+# sp (the client as bench) and psql_q (psql as the database owner).
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+bench_cleanup() {
+	if [ -n "${daemon_pid:-}" ]; then
+		kill "$daemon_pid" 2>/dev/null || true
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
+	"$root/deploy/pgsql.sh" stop "$pgdir" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+
+sp() { XDG_CONFIG_HOME=$work/client XDG_STATE_HOME=$work/client-state "$build/client/simpeg" "$@"; }
+psql_q() { psql -X -q -At -h 127.0.0.1 -p "$pgport" -U simpeg -d simpeg -v ON_ERROR_STOP=1 "$@"; }
+
+bench_start() {
+	local name=$1 key
+	shift
+	build=${SIMPEG_BENCH_BUILD:-$root/build-bench}
+	if [ ! -f "$build/build.ninja" ]; then
+		meson setup "$build" "$root" --buildtype=release -Dtests=disabled >/dev/null
+	fi
+	ninja -C "$build" server/simpegd client/simpeg client/simpeg-bench client/simpeg-demo >/dev/null
+
+	work=$(mktemp -d "/tmp/simpeg-$name.XXXXXX")
+	pgdir=$work/pg
+	daemon_pid=""
+	trap bench_cleanup EXIT
+	port=$(free_port)
+	pgport=$(free_port)
+	env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" init "$pgdir" "$pgport" >/dev/null
+	env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
+	"$root/deploy/certs.sh" "$work/certs" >/dev/null
+	conninfo=$("$root/deploy/pgsql.sh" conninfo "$pgdir")
+	{
+		printf '[server]\nlisten = 127.0.0.1:%s\nmax_connections = 5000\n' "$port"
+		printf '[tls]\ncert = %s\nkey = %s\n' "$work/certs/server.pem" "$work/certs/server.key"
+		printf '[database]\nconninfo = %s\npool_size = 4\n' "$conninfo"
+		for key in "$@"; do printf '%s\n' "${key/=/ = }"; done
+		printf '[log]\nlevel = warning\n'
+	} >"$work/simpegd.conf"
+	"$build/server/simpegd" migrate --config "$work/simpegd.conf" >/dev/null
+	bench_password=$(openssl rand -base64 24 | tr -d '/+=')
+	printf '%s\n' "$bench_password" |
+		"$build/server/simpegd" bootstrap-admin --config "$work/simpegd.conf" --username bench \
+			--full-name "Benchmark" >/dev/null
+	"$build/server/simpegd" --config "$work/simpegd.conf" 2>"$work/simpegd.log" &
+	daemon_pid=$!
+
+	mkdir -p "$work/client/simpeg" "$work/client-state"
+	printf '[client]\nserver = 127.0.0.1:%s\nca = %s\n' "$port" "$work/certs/ca.pem" >"$work/client/simpeg/config.ini"
+	for _ in $(seq 1 50); do sp ping >/dev/null 2>&1 && break; sleep 0.2; done
+	printf '%s\n' "$bench_password" | sp login bench --password-stdin >/dev/null
+	local code kind parent oname
+	while IFS=$'\t' read -r code kind parent oname; do
+		case $code in '#'* | '') continue ;; esac
+		sp office add "$code" --kind "$kind" --parent "$parent" --name "$oname" >/dev/null
+	done <"$root/deploy/demo/offices.tsv"
+}
