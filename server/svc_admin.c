@@ -91,6 +91,20 @@ static const struct {
     {"employees_nip_key", "nip", "nip_taken"},
 };
 
+bool svc_fail_violations(srv_req_t *req, const emp_viol_t *vs) {
+  if (vs->n == 0) return false;
+  Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
+  e.code = ERR(INVALID_ARGUMENT);
+  e.reason = "invalid_field";
+  e.message = vs->n == 1 ? "a field of the request is invalid" : "fields of the request are invalid";
+  e.violations = (Simpeg__V1__FieldViolation **)vs->ptrs;
+  e.n_violations = vs->n;
+  Simpeg__V1__Response r = SIMPEG__V1__RESPONSE__INIT;
+  r.error = &e;
+  req_reply(req, &r);
+  return true;
+}
+
 void svc_fail_db(srv_req_t *req, const db_result_t *r) {
   const char *method = req->method ? req->method->name : "-";
   const char *state = r->sqlstate ? r->sqlstate : "";

@@ -20,6 +20,7 @@
 #include "authz.h"
 #include "db.h"
 #include "dispatch.h"
+#include "emp_rules.h"
 
 /* The caller, copied out of the connection when the request starts: the
  * session may be dropped (Logout, expiry) while the request waits for the
@@ -56,6 +57,10 @@ void svc_fail_db(srv_req_t *req, const db_result_t *r);
  * "office_not_found" on field "parent_code" reason "not_found"). */
 void svc_fail_field(srv_req_t *req, Simpeg__V1__ErrorCode code, const char *reason, const char *message,
                     const char *field, const char *field_reason);
+/* Answers INVALID_ARGUMENT "invalid_field" with every violation collected
+ * in vs (checks that report all problems at once); true when there was
+ * one, false (nothing sent) when vs is empty. */
+bool svc_fail_violations(srv_req_t *req, const emp_viol_t *vs);
 /* ABORTED "version_conflict": the row changed since the caller read it. */
 void svc_fail_version(srv_req_t *req, const char *what, int64_t current);
 

@@ -78,20 +78,6 @@ static const char *const history_kinds[] = {"rank", "position", "education", "tr
 
 typedef emp_viol_t viol_t;
 
-/* Answers INVALID_ARGUMENT with every violation collected; true if any. */
-static bool viol_fail(srv_req_t *req, viol_t *vs) {
-  if (vs->n == 0) return false;
-  Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
-  e.code = ERR(INVALID_ARGUMENT);
-  e.reason = "invalid_field";
-  e.message = vs->n == 1 ? "a field of the request is invalid" : "fields of the request are invalid";
-  e.violations = vs->ptrs;
-  e.n_violations = vs->n;
-  Simpeg__V1__Response r = SIMPEG__V1__RESPONSE__INIT;
-  r.error = &e;
-  req_reply(req, &r);
-  return true;
-}
 
 /* ---- rows to messages ---- */
 
@@ -353,7 +339,7 @@ void svc_employee_add(srv_req_t *req) {
   }
   emp_check_new(vs, e, svc_today(req), tmt);
   op->tmt_cpns = tmt;
-  if (viol_fail(req, vs)) return;
+  if (svc_fail_violations(req, vs)) return;
 
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
@@ -562,7 +548,7 @@ void svc_employee_edit(srv_req_t *req) {
     if (strlen(sup) != 18 || !emp_all_digits(sup)) emp_viol_add(vs, "supervisor_nip", "invalid_format");
     else if (strcmp(sup, e->nip) == 0) emp_viol_add(vs, "supervisor_nip", "self");
   }
-  if (viol_fail(req, vs)) return;
+  if (svc_fail_violations(req, vs)) return;
 
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
@@ -731,7 +717,7 @@ void svc_employee_list(srv_req_t *req) {
   if ((int)m->employment_type < 0 || m->employment_type > ETYPE(PPPK)) emp_viol_add(&vs, "employment_type", "out_of_range");
   if (m->limit > LIST_MAX) emp_viol_add(&vs, "limit", "too_large");
   if (strlen(m->office_code) > 63) emp_viol_add(&vs, "office_code", "too_long");
-  if (viol_fail(req, &vs)) return;
+  if (svc_fail_violations(req, &vs)) return;
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
   emp_list_op_t *op = sp_arena_alloc(&req->arena, sizeof(*op));
@@ -770,7 +756,7 @@ void svc_employee_search(srv_req_t *req) {
     emp_viol_add(&vs, "query", "too_long");
   if (m->limit > SEARCH_MAX) emp_viol_add(&vs, "limit", "too_large");
   if (strlen(m->office_code) > 63) emp_viol_add(&vs, "office_code", "too_long");
-  if (viol_fail(req, &vs)) return;
+  if (svc_fail_violations(req, &vs)) return;
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
   emp_list_op_t *op = sp_arena_alloc(&req->arena, sizeof(*op));
@@ -963,7 +949,7 @@ void svc_employee_history_add(srv_req_t *req) {
     }
     default: req_fail_field(req, "entry", "unknown_kind"); return;
   }
-  if (viol_fail(req, vs)) return;
+  if (svc_fail_violations(req, vs)) return;
 
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;

@@ -30,19 +30,6 @@ static const char *const leave_types[] = {"tahunan", "besar", "sakit", "melahirk
 
 typedef emp_viol_t viol_t;
 
-static bool viol_fail(srv_req_t *req, viol_t *vs) {
-  if (vs->n == 0) return false;
-  Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
-  e.code = ERR(INVALID_ARGUMENT);
-  e.reason = "invalid_field";
-  e.message = vs->n == 1 ? "a field of the request is invalid" : "fields of the request are invalid";
-  e.violations = vs->ptrs;
-  e.n_violations = vs->n;
-  Simpeg__V1__Response r = SIMPEG__V1__RESPONSE__INIT;
-  r.error = &e;
-  req_reply(req, &r);
-  return true;
-}
 
 static viol_t *viol_new(srv_req_t *req) {
   viol_t *vs = sp_arena_alloc(&req->arena, sizeof(*vs));
@@ -107,7 +94,7 @@ void svc_leave_submit(srv_req_t *req) {
   emp_check_text(vs, "address", l->address, LEAVE_TEXT_MAX, false);
   if (l->birth_order > 20) emp_viol_add(vs, "birth_order", "out_of_range");
   if (svc_utf8_len(m->idempotency_key) > IDEM_KEY_MAX) emp_viol_add(vs, "idempotency_key", "too_long");
-  if (viol_fail(req, vs)) return;
+  if (svc_fail_violations(req, vs)) return;
 
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
@@ -213,7 +200,7 @@ void svc_leave_balance(srv_req_t *req) {
   if (!vs) return;
   check_nip(vs, m->nip);
   if (m->year != 0 && (m->year < 1950 || m->year > 2200)) emp_viol_add(vs, "year", "out_of_range");
-  if (viol_fail(req, vs)) return;
+  if (svc_fail_violations(req, vs)) return;
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
   balance_op_t *op = sp_arena_alloc(&req->arena, sizeof(*op));
@@ -350,7 +337,7 @@ void svc_holiday_import(srv_req_t *req) {
     if (h->kind == HKIND(REGIONAL) && !*h->office_code) emp_viol_add(vs, "holidays.office_code", "required");
     if (h->kind != HKIND(REGIONAL) && *h->office_code) emp_viol_add(vs, "holidays.office_code", "only_regional");
   }
-  if (viol_fail(req, vs)) return;
+  if (svc_fail_violations(req, vs)) return;
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
   /* one array literal per column (date, kind, name, office code); the
@@ -521,7 +508,7 @@ void svc_work_calendar_set(srv_req_t *req) {
     }
     seen[d] = true;
   }
-  if (viol_fail(req, vs)) return;
+  if (svc_fail_violations(req, vs)) return;
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
   cal_op_t *op = sp_arena_alloc(&req->arena, sizeof(*op));

@@ -493,18 +493,7 @@ void svc_request_act(srv_req_t *req) {
   if (svc_utf8_len(m->decree_number) > DECREE_MAX_CHARS) emp_viol_add(&vs, "decree_number", "too_long");
   if (act == ACT(COMPLETE) && !*m->decree_date) emp_viol_add(&vs, "decree_date", "decree_date_required");
   if (*m->decree_date && !date_ok(m->decree_date)) emp_viol_add(&vs, "decree_date", "invalid_date");
-  if (vs.n) {
-    Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
-    e.code = ERR(INVALID_ARGUMENT);
-    e.reason = "invalid_field";
-    e.message = "an argument of the request is invalid";
-    e.violations = vs.ptrs;
-    e.n_violations = vs.n;
-    Simpeg__V1__Response r = SIMPEG__V1__RESPONSE__INIT;
-    r.error = &e;
-    req_reply(req, &r);
-    return;
-  }
+  if (svc_fail_violations(req, &vs)) return;
   svc_actor_t *a = svc_actor_new(req);
   if (!a) return;
   act_op_t *op = sp_arena_alloc(&req->arena, sizeof(*op));
@@ -884,18 +873,6 @@ typedef struct corr_op {
   const char *values;
 } corr_op_t;
 
-static void corr_viol_fail(srv_req_t *req, emp_viol_t *vs) {
-  Simpeg__V1__Error e = SIMPEG__V1__ERROR__INIT;
-  e.code = ERR(INVALID_ARGUMENT);
-  e.reason = "invalid_field";
-  e.message = vs->n == 1 ? "a field of the request is invalid" : "fields of the request are invalid";
-  e.violations = vs->ptrs;
-  e.n_violations = vs->n;
-  Simpeg__V1__Response r = SIMPEG__V1__RESPONSE__INIT;
-  r.error = &e;
-  req_reply(req, &r);
-}
-
 static void corr_create(corr_op_t *op) {
   srv_req_t *req = op->req;
   const Simpeg__V1__CorrectionSubmit *m = op->m;
@@ -933,7 +910,7 @@ static void corr_nip_read(void *ud, const db_result_t *res) {
       emp_check_nik(&vs, "changes.nik", d->changes[i]->new_value, svc_today(req), ni.birth_date[0] ? ni.birth_date : NULL,
                     ni.sex);
   if (vs.n) {
-    corr_viol_fail(req, &vs);
+    svc_fail_violations(req, &vs);
     return;
   }
   corr_create(op);
@@ -988,7 +965,7 @@ void svc_correction_submit(srv_req_t *req) {
     else if (svc_utf8_len(d->reason) > REASON_MAX_CHARS) emp_viol_add(vs, "reason", "too_long");
   }
   if (vs->n) {
-    corr_viol_fail(req, vs);
+    svc_fail_violations(req, vs);
     return;
   }
   svc_actor_t *a = svc_actor_new(req);
