@@ -536,7 +536,10 @@ static void a_retried_submit_is_not_duplicated(void **state) {
     harness_set_call(&req, CALL(CORRECTION_SUBMIT), &m);
     pthread_barrier_t go;
     pthread_barrier_init(&go, NULL, 2);
-    sender_t x = {.s = EMP2, .req = &req, .go = &go}, y = {.s = other, .req = &req, .go = &go};
+    /* Each sender its own envelope: the client library writes the request
+     * id into it, so one shared struct would race between the threads. */
+    Simpeg__V1__Request req2 = req;
+    sender_t x = {.s = EMP2, .req = &req, .go = &go}, y = {.s = other, .req = &req2, .go = &go};
     pthread_t tx, ty;
     pthread_create(&tx, NULL, send_at_once, &x);
     pthread_create(&ty, NULL, send_at_once, &y);
