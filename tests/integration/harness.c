@@ -592,11 +592,7 @@ void harness_office_add_ok(spc_sync_t *s, const char *code, const char *name, in
 bool harness_registry_start(harness_registry_t *f, daemon_t *d, const char *pw, const harness_office_t *offices,
                             size_t n) {
   memset(f, 0, sizeof(*f));
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    f->T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    f->t[i] = (char)(f->T[i] >= 'A' && f->T[i] <= 'Z' ? f->T[i] - 'A' + 'a' : f->T[i]);
-  }
+  harness_run_tag(f->T, f->t);
   if (!daemon_start(d, "[auth]\nthrottle_addr_failures = 100000\n")) return false;
   f->pg = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
   if (PQstatus(f->pg) != CONNECTION_OK) {
@@ -713,4 +709,13 @@ void harness_employee_add_ok(spc_sync_t *s, const char *nip, const char *birth_i
   Simpeg__V1__Response *r = harness_rpc(s, SIMPEG__V1__REQUEST__CALL_EMPLOYEE_ADD, &m);
   harness_expect_ok(r, SIMPEG__V1__RESPONSE__RESULT_EMPLOYEE_ADD);
   spc_response_free(r);
+}
+
+void harness_run_tag(char *T, char *t) {
+  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  for (int i = 0; i < 5; i++) {
+    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
+    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
+  }
+  T[5] = t[5] = '\0';
 }

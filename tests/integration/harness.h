@@ -208,6 +208,10 @@ PGresult *harness_sql(PGconn *c, const char *q, int n, const char *const *v);
 /* The first column of the first row ("" without rows), as a harness_fmt string. */
 const char *harness_sql_text(PGconn *c, const char *q, int n, const char *const *v);
 long long harness_sql_int(PGconn *c, const char *q, int n, const char *const *v);
+/* A fresh run tag: five random letters/digits in T (office codes) and the
+ * same in lower case in t (user names), each NUL-terminated (cap >= 6), so
+ * runs against one database never collide. */
+void harness_run_tag(char *T, char *t);
 /* EmployeeAdd of a PNS record (religion islam, married) that must succeed;
  * birth_iso is YYYY-MM-DD and must agree with the NIP. */
 void harness_employee_add_ok(spc_sync_t *s, const char *nip, const char *birth_iso, int sex, const char *name,

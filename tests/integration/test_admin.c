@@ -275,11 +275,7 @@ static char BINJAI_USER[64], PLG_USER[64];
 static int setup(void **state) {
   harness_require_env(false);
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
-  }
+  harness_run_tag(T, t);
   /* Failed sign-ins are part of the test; keep the address throttle out of the way. */
   if (!daemon_start(&D, "[auth]\nthrottle_addr_failures = 100000\n")) return -1;
   PG = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));

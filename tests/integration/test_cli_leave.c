@@ -274,11 +274,7 @@ static int setup(void **state) {
   harness_require_env(false);
   if (!harness_env("SIMPEG_TEST_SIMPEG")) return -1;
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
-  }
+  harness_run_tag(T, t);
   RUN = rand() % 100000;
   time_t now = time(NULL);
   struct tm tm;

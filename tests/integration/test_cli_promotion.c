@@ -198,11 +198,7 @@ static int setup(void **state) {
   harness_require_env(false);
   if (!harness_env("SIMPEG_TEST_SIMPEG")) return -1;
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
-  }
+  harness_run_tag(T, t);
   if (!daemon_start(&D, "[auth]\nthrottle_addr_failures = 100000\n")) return -1;
   PG = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
   if (PQstatus(PG) != CONNECTION_OK) return -1;

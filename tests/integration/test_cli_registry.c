@@ -65,11 +65,7 @@ static int group_setup(void **state) {
   }
   alarm(300);
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    tag[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    ltag[i] = (char)(tag[i] >= 'A' && tag[i] <= 'Z' ? tag[i] - 'A' + 'a' : tag[i]);
-  }
+  harness_run_tag(tag, ltag);
   snprintf(root_user, sizeof(root_user), "root-%s", ltag);
   snprintf(hr_user, sizeof(hr_user), "hr-%s", ltag);
   snprintf(emp_user, sizeof(emp_user), "emp-%s", ltag);

@@ -80,11 +80,7 @@ static int setup(void **state) {
   harness_require_env(false);
   if (!harness_env("SIMPEG_TEST_SIMPEG")) exit(77);
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
-  }
+  harness_run_tag(T, t);
   int tmt_year = 2010 + rand() % 10, seq = 100 + rand() % 800;
   snprintf(city, sizeof(city), "%s-12.75", T);
   snprintf(dinas, sizeof(dinas), "%s-12.75.DINAS", T);

@@ -202,11 +202,7 @@ static int setup(void **state) {
   (void)state;
   harness_require_env(false);
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  static const char alnum[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (int i = 0; i < 5; i++) {
-    T[i] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-    t[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i]);
-  }
+  harness_run_tag(T, t);
   RUN_TMT_YEAR = 1995 + rand() % 25;
   RUN_TMT_MONTH = 1 + rand() % 12;
   SEQ = rand() % 500;
