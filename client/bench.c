@@ -359,12 +359,12 @@ static void on_response(spc_client_t *c, int status, Simpeg__V1__Response *resp,
   worker_t *w = s->w;
   bench_t *b = w->b;
   (void)c;
-  spc_response_free(resp);
   w->in_flight--;
   if (status == 0)
     record_ok(b, s->t0);
   else
-    record_error(b, err, status);
+    record_error(b, err, status); /* err points into resp */
+  spc_response_free(resp);
   if (!b->stopping) issue(s);
   if (b->stopping && w->in_flight == 0 && w->client) {
     spc_client_close(w->client, on_client_closed, w);
