@@ -63,14 +63,10 @@
 /* emp_search and emp_search_nip: `with` may add CTEs, `from` joins to
  * EMP_FROM, `cond` selects the matches, `score` orders them. */
 #define EMP_SEARCH(with, score, from, cond)                                                             \
-  "WITH " with "x AS (SELECT " EMP_COLS("$11") ", " score " AS score"                                    \
-  "  FROM " EMP_FROM from " WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text)"      \
-  "  AND starts_with(o.path, $7::text) AND " cond                                                        \
-  "  ORDER BY score DESC, e.nip LIMIT $10::int),"                                                        \
-  " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"                                                 \
-  "  SELECT " AUDIT_ACTOR ", 'EmployeeSearch', 'employee', $12::text,"                                   \
-  "  jsonb_build_object('nips', jsonb_agg(x.nip ORDER BY x.nip)) FROM x HAVING count(*) > 0)"           \
-  " SELECT * FROM x ORDER BY score DESC, nip"
+  with "SELECT " EMP_COLS("$7") ", " score " AS score"                                                   \
+  " FROM " EMP_FROM from " WHERE starts_with(o.path, $1::text) AND starts_with(o.path, $2::text)"       \
+  " AND starts_with(o.path, $3::text) AND " cond                                                         \
+  " ORDER BY score DESC, e.nip LIMIT $6::int"
 #define HIST_DECREE "h.decree_number, coalesce(to_char(h.decree_date, 'YYYY-MM-DD'), '')"
 #define HIST_EMP                                                                                         \
   "WITH e AS (SELECT e.id, e.nip, e.employment_type FROM " EMP_FROM " WHERE e.nip = $5::text"           \
@@ -238,6 +234,13 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
                               "SELECT rows_checked, first_broken, problem, unchained FROM audit_verify($1::interval)", 1},
     /* $1 most rows to link in one run (audit_chain.c) */
     [DB_STMT_AUDIT_CHAIN] = {"audit_chain", "SELECT audit_chain_pending($1::int)", 1},
+    /* One array per audit_reads.h column; unnest keeps their order, so the
+     * rows get their seq (audit_stamp) in the order the reads finished. */
+    [DB_STMT_AUDIT_READS] = {"audit_reads",
+                             "INSERT INTO audit_log (" AUDIT_COLS ", after)"
+                             " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],"
+                             " $6::text[], $7::text[], $8::jsonb[])",
+                             8},
 
     /* auth (svc_auth.c) */
     [DB_STMT_AUTH_THROTTLE_CHECK] = {"auth_throttle_check",
@@ -365,17 +368,16 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
                          "SELECT " EMP_COLS("$4") " FROM " EMP_FROM " WHERE e.nip = $1::text"
                          " AND starts_with(o.path, $2::text) AND starts_with(o.path, $3::text)",
                          4},
-    /* $5 nip (NULL: the actor's own, users.nip), $6 scope, $7 branch, $8
-     * show the NIK, $9 method for the audit row. Reading another person's
-     * record is recorded (UU 27/2022); reading one's own is not. */
+    /* $1 actor id, $2 nip (NULL: the actor's own, users.nip), $3 scope,
+     * $4 branch, $5 show the NIK. `audit`: whether this read is recorded
+     * (UU 27/2022: reading another person's record is, one's own is not);
+     * the caller queues the row (audit_reads.h) and answers once it is
+     * committed. */
     [DB_STMT_EMP_SHOW] = {"emp_show",
-                          "WITH x AS (SELECT " EMP_COLS("$8") " FROM " EMP_FROM " WHERE e.nip = coalesce($5::text, " EMP_OWN_NIP ")"
-                          "  AND starts_with(o.path, $6::text) AND starts_with(o.path, $7::text)),"
-                          " a AS (INSERT INTO audit_log (" AUDIT_COLS ")"
-                          "  SELECT " AUDIT_ACTOR ", $9::text, 'employee', x.nip FROM x"
-                          "  WHERE x.nip IS DISTINCT FROM " EMP_OWN_NIP ")"
-                          " SELECT * FROM x",
-                          9},
+                          "SELECT " EMP_COLS("$5") ", e.nip IS DISTINCT FROM " EMP_OWN_NIP " AS audit"
+                          " FROM " EMP_FROM " WHERE e.nip = coalesce($2::text, " EMP_OWN_NIP ")"
+                          " AND starts_with(o.path, $3::text) AND starts_with(o.path, $4::text)",
+                          5},
     /* $1 actor id, $2 nip (NULL: own) */
     [DB_STMT_EMP_SUMMARY] = {"emp_summary",
                              "SELECT s.salary_grade, coalesce(s.gaji_pokok, 0), s.years_of_service, s.months_of_service,"
@@ -442,45 +444,41 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
                           "  FROM u, b)"
                           " SELECT id FROM u",
                           20},
-    /* $5 subtree root path, $6 scope, $7 branch, $8 rank code ('' any),
-     * $9 position kind (0 any), $10 status (0 any), $11 employment type (0
-     * any), $12 after this NIP, $13 page size (one more row is read to tell
-     * whether another page follows), $14 show NIKs, $15 office code asked
-     * for (audit). Keyset on the NIP: a page never skips or repeats a row
-     * whatever is inserted meanwhile. The audit row names the NIPs shown. */
+    /* $1 subtree root path, $2 scope, $3 branch, $4 rank code ('' any),
+     * $5 position kind (0 any), $6 status (0 any), $7 employment type (0
+     * any), $8 after this NIP, $9 page size (one more row is read to tell
+     * whether another page follows), $10 show NIKs. Keyset on the NIP: a
+     * page never skips or repeats a row whatever is inserted meanwhile. The
+     * caller's audit row names the NIPs shown (audit_reads.h). */
     [DB_STMT_EMP_LIST] = {"emp_list",
-                          "WITH x AS (SELECT " EMP_COLS("$14") " FROM " EMP_FROM
-                          "  WHERE starts_with(o.path, $5::text) AND starts_with(o.path, $6::text)"
-                          "  AND starts_with(o.path, $7::text) AND ($8::text = '' OR e.current_rank_code = $8::text)"
-                          "  AND ($9::int = 0 OR e.current_position_kind = $9::int) AND ($10::int = 0 OR e.status = $10::int)"
-                          "  AND ($11::int = 0 OR e.employment_type = $11::int) AND e.nip > $12::text"
-                          "  ORDER BY e.nip LIMIT $13::int + 1),"
-                          " a AS (INSERT INTO audit_log (" AUDIT_COLS ", after)"
-                          "  SELECT " AUDIT_ACTOR ", 'EmployeeList', 'employee', $15::text,"
-                          "  jsonb_build_object('nips', jsonb_agg(y.nip ORDER BY y.nip))"
-                          "  FROM (SELECT nip FROM x ORDER BY nip LIMIT $13::int) y HAVING count(*) > 0)"
-                          " SELECT * FROM x ORDER BY nip",
-                          15},
-    /* $5 subtree root path, $6 scope, $7 branch, $8 query (digits when
-     * $9), $9 by NIP prefix, $10 limit, $11 show NIKs, $12 office code
-     * asked for (audit). Names match by trigram similarity (pg_trgm's %, in
-     * schema public, threshold 0.3), which tolerates typos and word order.
-     * employee_name_matches (migration 0010) finds them through the
-     * distinct names, best name first, and stops when the page is full. */
+                          "SELECT " EMP_COLS("$10") " FROM " EMP_FROM
+                          " WHERE starts_with(o.path, $1::text) AND starts_with(o.path, $2::text)"
+                          " AND starts_with(o.path, $3::text) AND ($4::text = '' OR e.current_rank_code = $4::text)"
+                          " AND ($5::int = 0 OR e.current_position_kind = $5::int) AND ($6::int = 0 OR e.status = $6::int)"
+                          " AND ($7::int = 0 OR e.employment_type = $7::int) AND e.nip > $8::text"
+                          " ORDER BY e.nip LIMIT $9::int + 1",
+                          10},
+    /* $1 subtree root path, $2 scope, $3 branch, $4 query (digits when
+     * $5), $5 by NIP prefix, $6 limit, $7 show NIKs; the caller's audit row
+     * names the NIPs found (audit_reads.h). Names match by trigram
+     * similarity (pg_trgm's %, in schema public, threshold 0.3), which
+     * tolerates typos and word order. employee_name_matches (migration
+     * 0010) finds them through the distinct names, best name first, and
+     * stops when the page is full. */
     [DB_STMT_EMP_SEARCH] = {"emp_search",
-                            EMP_SEARCH("m AS (SELECT * FROM employee_name_matches(lower($8::text), $5::text, $6::text,"
-                                       " $7::text, CASE WHEN $9::bool THEN 0 ELSE $10::int END)),",
+                            EMP_SEARCH("WITH m AS (SELECT * FROM employee_name_matches(lower($4::text), $1::text,"
+                                       " $2::text, $3::text, CASE WHEN $5::bool THEN 0 ELSE $6::int END)) ",
                                        "m.score", " JOIN m ON m.employee_id = e.id", "true"),
-                            12},
-    /* The same by NIP prefix ($9 true): its own statement so that each
+                            7},
+    /* The same by NIP prefix ($5 true): its own statement so that each
      * plan can use its index. NIPs are 18 digits, so those starting with
-     * the digits $8 are one range of the NIP's unique b-tree whatever the
+     * the digits $4 are one range of the NIP's unique b-tree whatever the
      * collation (no text_pattern_ops index needed; migration 0010). */
     [DB_STMT_EMP_SEARCH_NIP] = {"emp_search_nip",
                                 EMP_SEARCH("", "1", "",
-                                           "$9::bool AND e.nip BETWEEN rpad($8::text, 18, '0') AND rpad($8::text, 18, '9')"
-                                           " AND e.nip LIKE $8::text || '%'"),
-                                12},
+                                           "$5::bool AND e.nip BETWEEN rpad($4::text, 18, '0') AND rpad($4::text, 18, '9')"
+                                           " AND e.nip LIKE $4::text || '%'"),
+                                7},
     /* History inserts: $5 nip, $6 scope, $7 branch, $8 decree number, $9
      * decree date (NULL), then the entry's fields. Each locks the employee
      * row (the derived current values are recomputed by the history

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "audit_chain.h"
+#include "audit_reads.h"
 #include "conn.h"
 #include "db.h"
 #include "listen.h"
@@ -69,6 +70,8 @@ static void srv_close_remaining(srv_t *s) {
   g_listen = NULL;
   audit_chain_stop(audit_chainer);
   audit_chainer = NULL;
+  audit_reads_stop(s->audit_reads);
+  s->audit_reads = NULL;
   if (s->db) db_pool_close(s->db, on_pool_closed, s);
   else on_pool_closed(s);
 }
@@ -259,6 +262,7 @@ int srv_start(srv_t *s) {
     return -1;
   }
   if (!(audit_chainer = audit_chain_start(s->loop, s->db))) return -1;
+  if (!(s->audit_reads = audit_reads_new(s->db))) return -1;
   /* pushed request events (listen.c); a conninfo the pool accepted parses here too */
   g_listen = srv_listen_start(s);
 

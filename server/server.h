@@ -26,6 +26,7 @@ typedef struct srv {
   size_t n_overrides;
   sp_tls_ctx_t *tls;              /* current context; connections hold refs */
   db_pool_t *db;
+  struct audit_reads *audit_reads; /* reads' audit rows, batched (audit_reads.h) */
 
   uv_tcp_t listener;
   uv_signal_t sig_term, sig_int, sig_hup;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit_reads.h"
+#include "server.h"
 #include "sp_log.h"
 #include "svc_auth.h"
 
@@ -189,6 +191,42 @@ void svc_fail_version(srv_req_t *req, const char *what, int64_t current) {
   snprintf(msg, sizeof(msg), "the %s was changed by someone else (now version %" PRId64 "); read it again", what,
            current);
   req_fail(req, ERR(ABORTED), "version_conflict", msg);
+}
+
+typedef struct audited_reply {
+  srv_req_t *req;
+  Simpeg__V1__Response resp;
+} audited_reply_t;
+
+static void audited_reply_send(void *ud, const db_result_t *res) {
+  audited_reply_t *x = ud;
+  if (res->status != DB_OK) {
+    svc_fail_db(x->req, res);
+    return;
+  }
+  req_reply(x->req, &x->resp);
+}
+
+void svc_reply_audited(srv_req_t *req, const svc_actor_t *a, const char *entity, const char *entity_id,
+                       const char *after, const Simpeg__V1__Response *resp) {
+  audited_reply_t *x = sp_arena_alloc(&req->arena, sizeof(*x));
+  if (!x) {
+    svc_fail_nomem(req);
+    return;
+  }
+  x->req = req;
+  x->resp = *resp;
+  const char *row[AUDIT_READ__COUNT] = {
+      [AUDIT_READ_ACTOR_ID] = a->user_id,
+      [AUDIT_READ_ACTOR] = a->session.username,
+      [AUDIT_READ_ACTOR_OFFICE] = a->session.office_code,
+      [AUDIT_READ_CLIENT_ADDR] = a->client_addr,
+      [AUDIT_READ_METHOD] = req->method ? req->method->name : "-",
+      [AUDIT_READ_ENTITY] = entity,
+      [AUDIT_READ_ENTITY_ID] = entity_id,
+      [AUDIT_READ_AFTER] = after,
+  };
+  audit_reads_add(req->srv->audit_reads, row, audited_reply_send, x);
 }
 
 void svc_submit(srv_req_t *req, const db_query_t *q, int n, unsigned flags, db_cb cb, void *ud) {

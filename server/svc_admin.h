@@ -64,6 +64,14 @@ bool svc_fail_violations(srv_req_t *req, const emp_viol_t *vs);
 /* ABORTED "version_conflict": the row changed since the caller read it. */
 void svc_fail_version(srv_req_t *req, const char *what, int64_t current);
 
+/* For a read of personal data: sends resp once the read's audit row
+ * (actor, method, entity, entity_id, after: JSON object or NULL) is
+ * committed, batched with other reads' rows (audit_reads.h); when the row
+ * cannot be written the request fails instead: no audit row, no data.
+ * resp is copied; what it points to must live in req's arena. */
+void svc_reply_audited(srv_req_t *req, const svc_actor_t *a, const char *entity, const char *entity_id,
+                       const char *after, const Simpeg__V1__Response *resp);
+
 /* db_submit, except that a batch the pool refuses at once (closing, bad
  * arguments) is still answered through cb, with DB_UNAVAILABLE. */
 void svc_submit(srv_req_t *req, const db_query_t *q, int n, unsigned flags, db_cb cb, void *ud);

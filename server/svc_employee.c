@@ -359,6 +359,16 @@ typedef struct emp_show_op {
   int result_case;
 } emp_show_op_t;
 
+/* Answers at once when the record is the reader's own, else once the
+ * read's audit row is committed (emp_show's `audit` column). */
+static void emp_show_reply(emp_show_op_t *op, const PGresult *row, Simpeg__V1__Response *resp) {
+  if (!svc_col_bool(row, 0, EMP__COLS)) {
+    req_reply(op->req, resp);
+    return;
+  }
+  svc_reply_audited(op->req, op->actor, "employee", PQgetvalue(row, 0, EMP_NIP), NULL, resp);
+}
+
 static void emp_show_read(void *ud, const db_result_t *res) {
   emp_show_op_t *op = ud;
   srv_req_t *req = op->req;
@@ -388,7 +398,7 @@ static void emp_show_read(void *ud, const db_result_t *res) {
       return;
     }
     resp.employee_history_list = rep;
-    req_reply(req, &resp);
+    emp_show_reply(op, res->results[0], &resp);
     return;
   }
   Simpeg__V1__EmployeeProfileReply *rep = sp_arena_alloc(&req->arena, sizeof(*rep));
@@ -424,7 +434,7 @@ static void emp_show_read(void *ud, const db_result_t *res) {
     resp.my_profile = rep;
   else
     resp.employee_show = rep;
-  req_reply(req, &resp);
+  emp_show_reply(op, res->results[0], &resp);
 }
 
 /* nip NULL: the caller's own record (users.nip), whatever the scope. */
@@ -437,25 +447,18 @@ static void emp_show_run(srv_req_t *req, const char *nip, int result_case, const
     return;
   }
   *op = (emp_show_op_t){.req = req, .actor = a, .result_case = result_case};
-  const char *method = req->method ? req->method->name : "EmployeeShow";
-  const char *sv[9];
-  svc_actor_params(a, sv);
-  sv[4] = nip;
-  sv[5] = nip ? a->session.office_path : "";
-  sv[6] = nip ? a->branch_path : "";
-  sv[7] = show_nik(a);
-  sv[8] = method;
+  const char *sv[5] = {a->user_id, nip, nip ? a->session.office_path : "", nip ? a->branch_path : "", show_nik(a)};
   const char *sumv[2] = {a->user_id, nip};
-  const char *hv[4] = {a->user_id, nip, kind, sv[7]};
-  db_query_t q[3] = {{.stmt = DB_STMT_EMP_SHOW, .nparams = 9, .values = sv},
+  const char *hv[4] = {a->user_id, nip, kind, sv[4]};
+  db_query_t q[3] = {{.stmt = DB_STMT_EMP_SHOW, .nparams = 5, .values = sv},
                      {.stmt = DB_STMT_EMP_SUMMARY, .nparams = 2, .values = sumv},
                      {.stmt = DB_STMT_EMP_HISTORY, .nparams = 4, .values = hv}};
   if (result_case == SIMPEG__V1__RESPONSE__RESULT_EMPLOYEE_HISTORY_LIST) {
     q[1] = q[2];
-    svc_submit(req, q, 2, 0, emp_show_read, op);
+    svc_submit(req, q, 2, DB_RETRY_SAFE, emp_show_read, op);
     return;
   }
-  svc_submit(req, q, 3, 0, emp_show_read, op);
+  svc_submit(req, q, 3, DB_RETRY_SAFE, emp_show_read, op);
 }
 
 static bool nip_arg_ok(srv_req_t *req, const char *nip) {
@@ -593,6 +596,21 @@ typedef struct emp_list_op {
   bool by_nip;
 } emp_list_op_t;
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* The audit row's {"nips": [...]} of the first n rows, in NIP order. */
+static const char *nips_json(srv_req_t *req, const PGresult *r, int n) {
+  const char **nips = sp_arena_alloc(&req->arena, sizeof(*nips) * (size_t)n);
+  char *out = sp_arena_alloc(&req->arena, 16 + (size_t)n * 22);
+  if (!nips || !out) return NULL;
+  for (int i = 0; i < n; i++) nips[i] = PQgetvalue(r, i, EMP_NIP);
+  qsort(nips, (size_t)n, sizeof(*nips), cmp_str);
+  size_t k = (size_t)sprintf(out, "{\"nips\": [");
+  for (int i = 0; i < n; i++) k += (size_t)sprintf(out + k, "%s\"%.18s\"", i ? ", " : "", nips[i]);
+  strcpy(out + k, "]}");
+  return out;
+}
+
 static void emp_list_read(void *ud, const db_result_t *res) {
   emp_list_op_t *op = ud;
   srv_req_t *req = op->req;
@@ -636,44 +654,42 @@ static void emp_list_read(void *ud, const db_result_t *res) {
     resp.result_case = SIMPEG__V1__RESPONSE__RESULT_EMPLOYEE_SEARCH;
     resp.employee_search = rep;
   }
-  req_reply(req, &resp);
+  if (n == 0) {
+    req_reply(req, &resp); /* nobody's data shown: nothing to record */
+    return;
+  }
+  const char *after = nips_json(req, r, n);
+  if (!after) {
+    svc_fail_nomem(req);
+    return;
+  }
+  const char *office = *op->office_code ? op->office_code : op->actor->session.office_code;
+  svc_reply_audited(req, op->actor, "employee", office, after, &resp);
 }
 
 static void emp_list_run(emp_list_op_t *op, const char *root) {
   srv_req_t *req = op->req;
   svc_actor_t *a = op->actor;
-  const char *audit_office = *op->office_code ? op->office_code : a->session.office_code;
   if (op->list) {
     const Simpeg__V1__EmployeeList *m = op->list;
-    const char *v[15];
-    svc_actor_params(a, v);
-    v[4] = root;
-    v[5] = a->session.office_path;
-    v[6] = a->branch_path;
-    v[7] = m->rank_code;
-    v[8] = svc_i64(req, m->position_kind);
-    v[9] = svc_i64(req, m->status);
-    v[10] = svc_i64(req, m->employment_type);
-    v[11] = m->after;
-    v[12] = svc_i64(req, op->limit);
-    v[13] = show_nik(a);
-    v[14] = audit_office;
-    db_query_t q = {.stmt = DB_STMT_EMP_LIST, .nparams = 15, .values = v};
-    svc_submit(req, &q, 1, 0, emp_list_read, op);
+    const char *v[10] = {root,
+                         a->session.office_path,
+                         a->branch_path,
+                         m->rank_code,
+                         svc_i64(req, m->position_kind),
+                         svc_i64(req, m->status),
+                         svc_i64(req, m->employment_type),
+                         m->after,
+                         svc_i64(req, op->limit),
+                         show_nik(a)};
+    db_query_t q = {.stmt = DB_STMT_EMP_LIST, .nparams = 10, .values = v};
+    svc_submit(req, &q, 1, DB_RETRY_SAFE, emp_list_read, op);
     return;
   }
-  const char *v[12];
-  svc_actor_params(a, v);
-  v[4] = root;
-  v[5] = a->session.office_path;
-  v[6] = a->branch_path;
-  v[7] = op->query;
-  v[8] = op->by_nip ? "true" : "false";
-  v[9] = svc_i64(req, op->limit);
-  v[10] = show_nik(a);
-  v[11] = audit_office;
-  db_query_t q = {.stmt = op->by_nip ? DB_STMT_EMP_SEARCH_NIP : DB_STMT_EMP_SEARCH, .nparams = 12, .values = v};
-  svc_submit(req, &q, 1, 0, emp_list_read, op);
+  const char *v[7] = {root,      a->session.office_path,    a->branch_path, op->query, op->by_nip ? "true" : "false",
+                      svc_i64(req, op->limit), show_nik(a)};
+  db_query_t q = {.stmt = op->by_nip ? DB_STMT_EMP_SEARCH_NIP : DB_STMT_EMP_SEARCH, .nparams = 7, .values = v};
+  svc_submit(req, &q, 1, DB_RETRY_SAFE, emp_list_read, op);
 }
 
 static void emp_list_office_read(void *ud, const db_result_t *res) {

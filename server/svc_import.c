@@ -26,6 +26,7 @@
 #include "db.h"
 #include "db_stmts.h"
 #include "emp_rules.h"
+#include "pg_array.h"
 #include "sp_csv.h"
 #include "sp_log.h"
 #include "sp_msgcheck.h"
@@ -212,36 +213,18 @@ static void arr_start(import_t *im) {
       sp_buf_init(&im->arr[i], IMPORT_COL_BUF_MAX);
     else
       sp_buf_reset(&im->arr[i], (size_t)4 << 20);
-    sp_buf_append(&im->arr[i], "{", 1);
+    pg_array_open(&im->arr[i]);
   }
   im->chunk_rows = 0;
 }
 
-/* One element; NULL (or "" when empty_is_null) is SQL NULL. */
+/* One element; NULL (or "" when empty_is_null) is SQL NULL. Cannot run
+ * out of room below IMPORT_COL_BUF_MAX for a 1 MiB chunk. */
 static void arr_put(import_t *im, int a, const char *s, bool empty_is_null) {
-  sp_buf_t *b = &im->arr[a];
-  if (im->chunk_rows) sp_buf_append(b, ",", 1);
-  if (!s || (empty_is_null && !*s)) {
-    sp_buf_append(b, "NULL", 4);
-    return;
-  }
-  size_t n = strlen(s);
-  uint8_t *w = sp_buf_reserve(b, 2 * n + 2);
-  if (!w) return; /* cannot happen below IMPORT_COL_BUF_MAX for a 1 MiB chunk */
-  size_t k = 0;
-  w[k++] = '"';
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '"' || s[i] == '\\') w[k++] = '\\';
-    w[k++] = (uint8_t)s[i];
-  }
-  w[k++] = '"';
-  sp_buf_commit(b, k);
+  pg_array_add(&im->arr[a], s && empty_is_null && !*s ? NULL : s);
 }
 
-static const char *arr_end(import_t *im, int a) {
-  sp_buf_append(&im->arr[a], "}", 2); /* with the NUL */
-  return (const char *)sp_buf_head(&im->arr[a]);
-}
+static const char *arr_end(import_t *im, int a) { return pg_array_close(&im->arr[a]); }
 
 /* ---- one row ---- */
 

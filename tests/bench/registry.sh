@@ -174,9 +174,12 @@ print(sql + ";")
 {
 	echo "\\set i random(1, $nips)"
 	echo "SELECT nip FROM bench_nips WHERE i = :i \\gset"
-	bind emp_show "$actor" "'bench'" "'ID'" "'127.0.0.1'" ":nip" "''" "''" "false" "'EmployeeShow'"
+	bind emp_show "$actor" ":nip" "''" "''" "false"
 	bind emp_summary "$actor" ":nip"
 	bind emp_history "$actor" ":nip" "''" "false"
+	# the read's audit row, one per transaction (the daemon batches them)
+	bind audit_reads "'{$actor}'" "'{bench}'" "'{ID}'" "'{127.0.0.1}'" "'{EmployeeShow}'" "'{employee}'" \
+		"ARRAY[:nip]" "'{NULL}'"
 } >"$work/show.sql"
 # The same 2,000 queries in a table, for pgbench's emp_search.
 psql_q -c "CREATE TABLE bench_queries (i int PRIMARY KEY, q text NOT NULL)"
@@ -189,7 +192,9 @@ nq=$(wc -l <"$work/queries.txt")
 {
 	echo "\\set i random(1, $nq)"
 	echo "SELECT q FROM bench_queries WHERE i = :i \\gset"
-	bind emp_search "$actor" "'bench'" "'ID'" "'127.0.0.1'" "''" "''" "''" ":q" false 20 false "''"
+	bind emp_search "''" "''" "''" ":q" false 20 false
+	bind audit_reads "'{$actor}'" "'{bench}'" "'{ID}'" "'{127.0.0.1}'" "'{EmployeeSearch}'" "'{employee}'" \
+		"'{ID}'" "'{\"{\\\"nips\\\": []}\"}'"
 } >"$work/search.sql"
 # pgbench with a per-transaction log: p50/p99 of its transactions (ms).
 pgb() { # script clients -> "tps p50 p99 (per statement ms: ...)"
@@ -245,7 +250,7 @@ echo
 echo "EXPLAIN (ANALYZE, BUFFERS) of emp_search for \"$query\" (root scope, limit 20):"
 echo
 echo '```'
-bind emp_search "$actor" "'bench'" "'ID'" "'127.0.0.1'" "''" "''" "''" "'${query//$sq/$sq$sq}'" false 20 false "''" |
+bind emp_search "''" "''" "''" "'${query//$sq/$sq$sq}'" false 20 false |
 	sed 's/^/EXPLAIN (ANALYZE, BUFFERS) /' | psql_q
 echo '```'
 

@@ -12,6 +12,7 @@
  *   ID
  *   ├── <T>-12 ── <T>-12.75 (Kota Binjai) ── <T>-12.75.BKPSDM ── units P, S
  *   └── <T>-16 ── <T>-16.71 (Kota Palembang)                              */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -708,6 +709,94 @@ static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) 
                    all_reads);
 }
 
+/* Reads are audited in batches (server/audit_reads.c): the answer waits
+ * for the row's commit, and a read whose row cannot be written shows
+ * nothing. A trigger refusing the audit rows of one NIP stands in for a
+ * database that cannot take them. */
+static void a_read_whose_audit_row_cannot_be_written_shows_nothing(void **state) {
+  (void)state;
+  const char *nip = add_ok(HR_BJN, "19810303", MALE, fmt("Audit Gagal %s", T), oc("12.75"));
+  const char *other = add_ok(HR_BJN, "19810404", MALE, fmt("Audit Jalan %s", T), oc("12.75"));
+  const char *fn = fmt("refuse_audit_%s", t), *trg = fmt("refuse_audit_%s", t);
+  PQclear(sql(fmt("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                  " IF NEW.entity_id = '%s' OR NEW.after::text LIKE '%%%s%%' THEN RAISE EXCEPTION 'no audit'; END IF;"
+                  " RETURN NEW; END $$",
+                  fn, nip, nip),
+              0, NULL));
+  PQclear(sql(fmt("CREATE TRIGGER %s BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION %s()", trg, fn), 0,
+              NULL));
+  Simpeg__V1__Response *r = employee_show(SUP_BJN, nip);
+  assert_non_null(r);
+  assert_non_null(r->error);
+  assert_int_not_equal(r->error->code, ERR(OK));
+  assert_int_not_equal(r->result_case, RES(EMPLOYEE_SHOW));
+  spc_response_free(r);
+  r = search(HR_BJN, fmt("Audit Gagal %s", T), 5);
+  assert_non_null(r->error);
+  assert_int_not_equal(r->error->code, ERR(OK));
+  assert_int_not_equal(r->result_case, RES(EMPLOYEE_SEARCH));
+  spc_response_free(r);
+  /* the others' reads go on */
+  r = employee_show(SUP_BJN, other);
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
+  spc_response_free(r);
+  PQclear(sql(fmt("DROP TRIGGER %s ON audit_log", trg), 0, NULL));
+  PQclear(sql(fmt("DROP FUNCTION %s()", fn), 0, NULL));
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND method = 'EmployeeShow'", 1,
+                           (const char *[]){nip}),
+                   0);
+  r = employee_show(SUP_BJN, nip);
+  harness_expect_ok(r, RES(EMPLOYEE_SHOW));
+  spc_response_free(r);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND method = 'EmployeeShow'", 1,
+                           (const char *[]){nip}),
+                   1);
+}
+
+typedef struct reader {
+  const char *user, *nip;
+  int reads, ok;
+} reader_t;
+
+static void *reader_run(void *arg) {
+  reader_t *x = arg;
+  spc_sync_t *s = sync_open_as(&D, x->user, PW);
+  if (!s) return NULL;
+  for (int i = 0; i < x->reads; i++) {
+    Simpeg__V1__Response *r = employee_show(s, x->nip);
+    if (r && !r->error && r->result_case == RES(EMPLOYEE_SHOW)) x->ok++;
+    spc_response_free(r);
+  }
+  spc_sync_close(s);
+  return NULL;
+}
+
+/* Many readers at once share audit batches: every answered read has its
+ * own row, with its reader, and no row is lost or doubled. */
+static void concurrent_reads_each_leave_one_audit_row(void **state) {
+  (void)state;
+  enum { READERS = 6, READS = 25 };
+  const char *nip = add_ok(HR_BJN, "19810505", FEMALE, fmt("Audit Ramai %s", T), oc("12.75"));
+  reader_t x[READERS];
+  pthread_t th[READERS];
+  for (int i = 0; i < READERS; i++) {
+    x[i] = (reader_t){.user = fmt("%s-%s", i % 2 ? "sup-bjn" : "hr-bjn", t), .nip = nip, .reads = READS};
+    assert_int_equal(pthread_create(&th[i], NULL, reader_run, &x[i]), 0);
+  }
+  int ok = 0;
+  for (int i = 0; i < READERS; i++) {
+    pthread_join(th[i], NULL);
+    ok += x[i].ok;
+  }
+  assert_int_equal(ok, READERS * READS);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND method = 'EmployeeShow'", 1,
+                           (const char *[]){nip}),
+                   READERS * READS);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND actor = $2", 2,
+                           (const char *[]){nip, fmt("sup-bjn-%s", t)}),
+                   READERS / 2 * READS);
+}
+
 static void history_rows_update_the_derived_current_values(void **state) {
   (void)state;
   const char *nip = add_ok(HR_BJN, "19820909", MALE, "Riwayat Uji", oc("12.75"));
@@ -788,6 +877,8 @@ int main(void) {
       cmocka_unit_test(name_search_tolerates_typos_and_word_order),
       cmocka_unit_test(name_search_fills_the_page_best_name_first_within_scope),
       cmocka_unit_test(full_nik_only_for_hr_and_admins_and_reads_are_audited),
+      cmocka_unit_test(a_read_whose_audit_row_cannot_be_written_shows_nothing),
+      cmocka_unit_test(concurrent_reads_each_leave_one_audit_row),
       cmocka_unit_test(history_rows_update_the_derived_current_values),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
