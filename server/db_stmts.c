@@ -17,7 +17,7 @@
   " coalesce((extract(epoch FROM l.last_login_at) * 1000000)::bigint, 0) AS last_login_us,"           \
   " u.version AS version, o.path AS office_path"
 #define USER_FROM "users u JOIN offices o ON o.id = u.office_id LEFT JOIN user_logins l ON l.user_id = u.id"
-/* The audit trigger fills seq, at and xid; the chainer (audit_chain.c) the hashes. */
+/* The audit trigger fills seq, at and xid; the chainer (ticker.c) the hashes. */
 #define AUDIT_COLS "actor_user_id, actor, actor_office, client_addr, method, entity, entity_id"
 #define AUDIT_ACTOR "$1::bigint, $2::text, $3::text, $4::text"
 /* Ends the sessions of the account a CTE named u changed. */
@@ -232,8 +232,10 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
     /* $1 how old a row may be and still wait for the chainer (an interval) */
     [DB_STMT_AUDIT_VERIFY] = {"audit_verify",
                               "SELECT rows_checked, first_broken, problem, unchained FROM audit_verify($1::interval)", 1},
-    /* $1 most rows to link in one run (audit_chain.c) */
+    /* $1 most rows to link in one run (ticker.c) */
     [DB_STMT_AUDIT_CHAIN] = {"audit_chain", "SELECT audit_chain_pending($1::int)", 1},
+    /* $1 most events to send in one run (ticker.c; migration 0015) */
+    [DB_STMT_NOTIFY_FLUSH] = {"notify_flush", "SELECT request_notify_flush($1::int)", 1},
     /* One array per audit_reads.h column; unnest keeps their order, so the
      * rows get their seq (audit_stamp) in the order the reads finished. */
     [DB_STMT_AUDIT_READS] = {"audit_reads",

@@ -36,6 +36,7 @@ enum db_stmt_id {
   DB_STMT_AUDIT_TIMEOUT,     /* statement_timeout for the rest of the batch */
   DB_STMT_AUDIT_VERIFY,      /* -> rows_checked, first_broken, problem, unchained */
   DB_STMT_AUDIT_CHAIN,       /* links finished transactions' rows -> how many (-1: another chainer) */
+  DB_STMT_NOTIFY_FLUSH,      /* queued request events -> NOTIFY, how many (ticker.c) */
   DB_STMT_AUDIT_READS,       /* one batch of reads' audit rows from arrays (audit_reads.c) */
   /* auth (svc_auth.c): sessions, logins, throttling. Statements with a
    * signed-in actor take it as $1..$4 like the admin ones. */

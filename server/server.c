@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_chain.h"
 #include "audit_reads.h"
+#include "ticker.h"
 #include "conn.h"
 #include "db.h"
 #include "listen.h"
@@ -29,7 +29,7 @@
 static void srv_close_remaining(srv_t *s);
 
 /* The audit chainer (h5): one per daemon process, as srv_t is. */
-static audit_chain_t *audit_chainer;
+static ticker_t *audit_chainer, *notify_flusher;
 /* The LISTEN connection for pushed request events (listen.h): one per
  * daemon, started with the pool, closed when draining begins. */
 static srv_listen_t *g_listen;
@@ -68,8 +68,10 @@ static void srv_close_remaining(srv_t *s) {
   uv_timer_stop(&s->drain_timer);
   srv_listen_close(g_listen);
   g_listen = NULL;
-  audit_chain_stop(audit_chainer);
+  ticker_stop(audit_chainer);
   audit_chainer = NULL;
+  ticker_stop(notify_flusher);
+  notify_flusher = NULL;
   audit_reads_stop(s->audit_reads);
   s->audit_reads = NULL;
   if (s->db) db_pool_close(s->db, on_pool_closed, s);
@@ -261,7 +263,11 @@ int srv_start(srv_t *s) {
     sp_log_error("cannot start the database pool");
     return -1;
   }
-  if (!(audit_chainer = audit_chain_start(s->loop, s->db))) return -1;
+  if (!(audit_chainer = ticker_start(s->loop, s->db, "audit chain", DB_STMT_AUDIT_CHAIN, AUDIT_CHAIN_PERIOD_MS,
+                                     AUDIT_CHAIN_BATCH)) ||
+      !(notify_flusher = ticker_start(s->loop, s->db, "request events", DB_STMT_NOTIFY_FLUSH, NOTIFY_FLUSH_PERIOD_MS,
+                                      NOTIFY_FLUSH_BATCH)))
+    return -1;
   if (!(s->audit_reads = audit_reads_new(s->db))) return -1;
   /* pushed request events (listen.c); a conninfo the pool accepted parses here too */
   g_listen = srv_listen_start(s);

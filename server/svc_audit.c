@@ -2,7 +2,7 @@
  *
  * Rows are written by the services themselves (each change inserts its row
  * in the same statement) and linked into the hash chain shortly after their
- * transaction ends (audit_chain.c); this file only reads them. A row not yet
+ * transaction ends (ticker.c, the chainer); this file only reads them. A row not yet
  * linked is listed with its seq and an empty hash.
  *
  * Scope of AuditList: a caller whose scope is the whole tree (office at the

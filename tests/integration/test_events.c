@@ -286,6 +286,27 @@ static void events_cross_daemons(void **state) {
   spc_sync_close(on2);
 }
 
+/* Events wait in an outbox until a daemon's flusher sends them (migration
+ * 0015); both daemons flush, and each event still goes out once: each
+ * subscriber sees it once, and the outbox is left empty. */
+static void an_event_is_pushed_once_whichever_daemon_sends_it(void **state) {
+  (void)state;
+  spc_sync_t *on1 = subscriber(&D1, un("emp"));
+  spc_sync_t *on2 = subscriber(&D2, un("emp"));
+  for (int i = 0; i < 3; i++) {
+    const char *number = new_draft(); /* through SQL: no daemon made it */
+    expect_event(on1, number, "create", STATE(DRAFT), 0, STEP(UNSPECIFIED));
+    expect_event(on2, number, "create", STATE(DRAFT), 0, STEP(UNSPECIFIED));
+    expect_quiet(on1, number);
+    expect_quiet(on2, number);
+    assert_int_equal(harness_sql_int(PG, "SELECT count(*) FROM request_notify_outbox WHERE strpos(payload, $1) > 0",
+                                     1, (const char *[]){number}),
+                     0);
+  }
+  spc_sync_close(on1);
+  spc_sync_close(on2);
+}
+
 static void a_transaction_announces_only_its_last_change_of_a_request(void **state) {
   (void)state;
   spc_sync_t *emp = subscriber(&D2, un("emp"));
@@ -420,6 +441,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(events_reach_the_applicant_and_the_next_holder),
       cmocka_unit_test(events_cross_daemons),
+      cmocka_unit_test(an_event_is_pushed_once_whichever_daemon_sends_it),
       cmocka_unit_test(a_transaction_announces_only_its_last_change_of_a_request),
       cmocka_unit_test(events_resume_after_the_listen_connection_is_lost),
       cmocka_unit_test(subscribe_needs_a_known_topic),
