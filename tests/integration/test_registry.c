@@ -709,6 +709,25 @@ static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) 
                    all_reads);
 }
 
+typedef struct reader {
+  const char *user, *nip;
+  int reads, ok, answered; /* answered: with data or with an error */
+} reader_t;
+
+static void *reader_run(void *arg) {
+  reader_t *x = arg;
+  spc_sync_t *s = sync_open_as(&D, x->user, PW);
+  if (!s) return NULL;
+  for (int i = 0; i < x->reads; i++) {
+    Simpeg__V1__Response *r = employee_show(s, x->nip);
+    if (r && !r->error && r->result_case == RES(EMPLOYEE_SHOW)) x->ok++;
+    if (r) x->answered++;
+    spc_response_free(r);
+  }
+  spc_sync_close(s);
+  return NULL;
+}
+
 /* Reads are audited in batches (server/audit_reads.c): the answer waits
  * for the row's commit, and a read whose row cannot be written shows
  * nothing. A trigger refusing the audit rows of one NIP stands in for a
@@ -731,6 +750,19 @@ static void a_read_whose_audit_row_cannot_be_written_shows_nothing(void **state)
   assert_int_not_equal(r->error->code, ERR(OK));
   assert_int_not_equal(r->result_case, RES(EMPLOYEE_SHOW));
   spc_response_free(r);
+  /* Many at once, sharing batches: none shows anything. */
+  enum { READERS = 4, READS = 10 };
+  reader_t x[READERS];
+  pthread_t th[READERS];
+  for (int i = 0; i < READERS; i++) {
+    x[i] = (reader_t){.user = fmt("%s-%s", i % 2 ? "sup-bjn" : "hr-bjn", t), .nip = nip, .reads = READS};
+    assert_int_equal(pthread_create(&th[i], NULL, reader_run, &x[i]), 0);
+  }
+  for (int i = 0; i < READERS; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(x[i].ok, 0);
+    assert_int_equal(x[i].answered, READS);
+  }
   r = search(HR_BJN, fmt("Audit Gagal %s", T), 5);
   assert_non_null(r->error);
   assert_int_not_equal(r->error->code, ERR(OK));
@@ -751,24 +783,6 @@ static void a_read_whose_audit_row_cannot_be_written_shows_nothing(void **state)
   assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND method = 'EmployeeShow'", 1,
                            (const char *[]){nip}),
                    1);
-}
-
-typedef struct reader {
-  const char *user, *nip;
-  int reads, ok;
-} reader_t;
-
-static void *reader_run(void *arg) {
-  reader_t *x = arg;
-  spc_sync_t *s = sync_open_as(&D, x->user, PW);
-  if (!s) return NULL;
-  for (int i = 0; i < x->reads; i++) {
-    Simpeg__V1__Response *r = employee_show(s, x->nip);
-    if (r && !r->error && r->result_case == RES(EMPLOYEE_SHOW)) x->ok++;
-    spc_response_free(r);
-  }
-  spc_sync_close(s);
-  return NULL;
 }
 
 /* Many readers at once share audit batches: every answered read has its
