@@ -29,6 +29,6 @@ bool pg_array_add(sp_buf_t *b, const char *s) {
 }
 
 const char *pg_array_close(sp_buf_t *b) {
-  sp_buf_append(b, "}", 2); /* with the NUL */
+  if (sp_buf_append(b, "}", 2) != 0) return NULL; /* with the NUL */
   return (const char *)sp_buf_head(b);
 }

@@ -15,7 +15,7 @@ void pg_array_open(sp_buf_t *b);
  * buffer's maximum would be passed (nothing is added then). */
 bool pg_array_add(sp_buf_t *b, const char *s);
 /* Ends the literal with "}" and a NUL; returns it (valid until the buffer
- * changes). */
+ * changes), or NULL when the buffer's maximum would be passed. */
 const char *pg_array_close(sp_buf_t *b);
 
 #endif

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "db_stmts.h"
 #include "emp_rules.h"
+#include "pg_array.h"
 #include "sp_valid.h"
 #include "svc_admin.h"
 #include "svc_request.h"
@@ -287,23 +288,6 @@ void svc_leave_types(srv_req_t *req) {
 
 /* ---- HolidayImport ---- */
 
-/* Appends s to an array literal as a quoted element. */
-static bool arr_put(sp_buf_t *b, const char *s, bool first) {
-  if (!first && sp_buf_append(b, ",", 1) != 0) return false;
-  size_t n = strlen(s);
-  uint8_t *w = sp_buf_reserve(b, 2 * n + 2);
-  if (!w) return false;
-  size_t k = 0;
-  w[k++] = '"';
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '"' || s[i] == '\\') w[k++] = '\\';
-    w[k++] = (uint8_t)s[i];
-  }
-  w[k++] = '"';
-  sp_buf_commit(b, k);
-  return true;
-}
-
 static void holidays_written(void *ud, const db_result_t *res) {
   srv_req_t *req = ud;
   if (res->status != DB_OK) {
@@ -346,21 +330,20 @@ void svc_holiday_import(srv_req_t *req) {
   bool ok = true;
   for (int i = 0; i < 4; i++) {
     sp_buf_init(&arr[i], (size_t)1 << 20);
-    ok = ok && sp_buf_append(&arr[i], "{", 1) == 0;
+    pg_array_open(&arr[i]);
   }
   for (size_t i = 0; ok && i < m->n_holidays; i++) {
     const Simpeg__V1__Holiday *h = m->holidays[i];
     char kind[12];
     snprintf(kind, sizeof(kind), "%d", (int)h->kind);
-    ok = arr_put(&arr[0], h->date, i == 0) && arr_put(&arr[1], kind, i == 0) && arr_put(&arr[2], h->name, i == 0) &&
-         arr_put(&arr[3], h->office_code, i == 0);
+    ok = pg_array_add(&arr[0], h->date) && pg_array_add(&arr[1], kind) && pg_array_add(&arr[2], h->name) &&
+         pg_array_add(&arr[3], h->office_code);
   }
-  for (int i = 0; ok && i < 4; i++) ok = sp_buf_append(&arr[i], "}", 2) == 0; /* with the NUL */
   const char *v[11];
   svc_actor_params(a, v);
   v[4] = a->session.office_path;
   v[5] = a->branch_path;
-  for (int i = 0; i < 4; i++) v[6 + i] = (const char *)sp_buf_head(&arr[i]);
+  for (int i = 0; i < 4; i++) ok = ok && (v[6 + i] = pg_array_close(&arr[i])) != NULL;
   v[10] = svc_i64(req, m->replace_year);
   if (!ok || !v[10]) {
     svc_fail_nomem(req);

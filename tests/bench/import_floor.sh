@@ -59,28 +59,10 @@ psql_q -c "\\copy (SELECT employee_id, nip, employment_type, front_title, name, 
 	TO '$work/emp.copy'"
 psql_q -c "\\copy (SELECT employee_id, rank_code, rank_tmt, mkg_years, 0 FROM import_staging) TO '$work/rank.copy'"
 
-# The commit statement as the daemon runs it (server/db_stmts.c), printed
-# by a small program, with the audit part's parameters filled in.
-cat >"$work/printsql.c" <<'C'
-#include <stdio.h>
-#include <string.h>
-#include "db_stmts.h"
-int main(int argc, char **argv) {
-  for (int i = 0; i < DB_STMT__COUNT; i++)
-    if (strcmp(db_stmts[i].name, argv[1]) == 0) return puts(db_stmts[i].sql) < 0;
-  return 1;
-}
-C
-cc -std=c17 -I"$root/server" -o "$work/printsql" "$work/printsql.c" "$root/server/db_stmts.c"
+# The commit statement as the daemon runs it, with the audit part's
+# parameters filled in.
 actor=$(psql_q -c "SELECT id FROM users WHERE username = 'bench'")
-commit_sql=$("$work/printsql" import_commit | python3 -c '
-import sys
-sql = sys.stdin.read().strip()
-vals = sys.argv[1:]
-for k in range(len(vals), 0, -1):
-    sql = sql.replace("$%d" % k, vals[k - 1])
-print(sql + ";")
-' "$actor" "'bench'" "'ID'" "'127.0.0.1'" "'X'" "'floor.csv'")
+commit_sql=$(bench_sql import_commit "$actor" "'bench'" "'ID'" "'127.0.0.1'" "'X'" "'floor.csv'")
 
 # Runs its input in one transaction, rolled back; prints the milliseconds
 # of each statement (psql's \timing), space-separated.

@@ -12,6 +12,10 @@
 #
 # After it: $work $pgdir $port $pgport $conninfo $daemon_pid $bench_password,
 # sp (the client as bench) and psql_q (psql as the database owner).
+#
+# bench_sql STATEMENT VALUE... prints one of the daemon's statements
+# (server/db_stmts.c, by its prepared name) with $1, $2... replaced by the
+# values given (SQL text), for pgbench and psql to run what simpegd runs.
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -70,4 +74,30 @@ bench_start() {
 		case $code in '#'* | '') continue ;; esac
 		sp office add "$code" --kind "$kind" --parent "$parent" --name "$oname" >/dev/null
 	done <"$root/deploy/demo/offices.tsv"
+}
+
+# One of the daemon's statements with its parameters filled in (see above).
+# $k is replaced highest first, so $1 does not eat $10.
+bench_sql() {
+	if [ ! -x "$work/printsql" ]; then
+		cat >"$work/printsql.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "db_stmts.h"
+int main(int argc, char **argv) {
+  for (int i = 0; argc == 2 && i < DB_STMT__COUNT; i++)
+    if (strcmp(db_stmts[i].name, argv[1]) == 0) return puts(db_stmts[i].sql) < 0;
+  return 1;
+}
+C
+		cc -std=c17 -I"$root/server" -o "$work/printsql" "$work/printsql.c" "$root/server/db_stmts.c"
+	fi
+	"$work/printsql" "$1" | python3 -c '
+import sys
+sql = sys.stdin.read().strip()
+vals = sys.argv[1:]
+for k in range(len(vals), 0, -1):
+    sql = sql.replace("$%d" % k, vals[k - 1])
+print(sql + ";")
+' "${@:2}"
 }

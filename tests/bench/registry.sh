@@ -164,39 +164,17 @@ done
 echo
 
 # ---- pgbench on the daemon's lookup: EmployeeShow's three statements ----
-# The SQL is taken from server/db_stmts.c (printed by a small program), with
+# The SQL is taken from server/db_stmts.c (bench_sql, lib.sh), with
 # the bench account as actor, the root scope and a random NIP per transaction.
-cat >"$work/printsql.c" <<'C'
-#include <stdio.h>
-#include <string.h>
-#include "db_stmts.h"
-int main(int argc, char **argv) {
-  for (int i = 0; i < DB_STMT__COUNT; i++)
-    if (strcmp(db_stmts[i].name, argv[1]) == 0) return puts(db_stmts[i].sql) < 0;
-  return 1;
-}
-C
-cc -std=c17 -I"$root/server" -o "$work/printsql" "$work/printsql.c" "$root/server/db_stmts.c"
 actor=$(psql_q -c "SELECT id FROM users WHERE username = 'bench'")
-# Replaces $k (highest first, so $1 does not eat $10) with the given values.
-bind() { # stmt value1 value2 ...
-	"$work/printsql" "$1" | python3 -c '
-import sys
-sql = sys.stdin.read().strip()
-vals = sys.argv[1:]
-for k in range(len(vals), 0, -1):
-    sql = sql.replace("$%d" % k, vals[k - 1])
-print(sql + ";")
-' "${@:2}"
-}
 {
 	echo "\\set i random(1, $nips)"
 	echo "SELECT nip FROM bench_nips WHERE i = :i \\gset"
-	bind emp_show "$actor" ":nip" "''" "''" "false"
-	bind emp_summary "$actor" ":nip"
-	bind emp_history "$actor" ":nip" "''" "false"
+	bench_sql emp_show "$actor" ":nip" "''" "''" "false"
+	bench_sql emp_summary "$actor" ":nip"
+	bench_sql emp_history "$actor" ":nip" "''" "false"
 	# the read's audit row, one per transaction (the daemon batches them)
-	bind audit_reads "'{$actor}'" "'{bench}'" "'{ID}'" "'{127.0.0.1}'" "'{EmployeeShow}'" "'{employee}'" \
+	bench_sql audit_reads "'{$actor}'" "'{bench}'" "'{ID}'" "'{127.0.0.1}'" "'{EmployeeShow}'" "'{employee}'" \
 		"ARRAY[:nip]" "'{NULL}'"
 } >"$work/show.sql"
 # The same 2,000 queries in a table, for pgbench's emp_search.
@@ -210,8 +188,8 @@ nq=$(wc -l <"$work/queries.txt")
 {
 	echo "\\set i random(1, $nq)"
 	echo "SELECT q FROM bench_queries WHERE i = :i \\gset"
-	bind emp_search "''" "''" "''" ":q" false 20 false
-	bind audit_reads "'{$actor}'" "'{bench}'" "'{ID}'" "'{127.0.0.1}'" "'{EmployeeSearch}'" "'{employee}'" \
+	bench_sql emp_search "''" "''" "''" ":q" false 20 false
+	bench_sql audit_reads "'{$actor}'" "'{bench}'" "'{ID}'" "'{127.0.0.1}'" "'{EmployeeSearch}'" "'{employee}'" \
 		"'{ID}'" "'{\"{\\\"nips\\\": []}\"}'"
 } >"$work/search.sql"
 # pgbench with a per-transaction log: p50/p99 of its transactions (ms).
@@ -268,7 +246,7 @@ echo
 echo "EXPLAIN (ANALYZE, BUFFERS) of emp_search for \"$query\" (root scope, limit 20):"
 echo
 echo '```'
-bind emp_search "''" "''" "''" "'${query//$sq/$sq$sq}'" false 20 false |
+bench_sql emp_search "''" "''" "''" "'${query//$sq/$sq$sq}'" false 20 false |
 	sed 's/^/EXPLAIN (ANALYZE, BUFFERS) /' | psql_q
 echo '```'
 
