@@ -709,6 +709,61 @@ static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) 
                    all_reads);
 }
 
+/* EmployeeList and EmployeeSearch record the NIPs they disclose, in NIP
+ * order (UU 27/2022): exactly the page shown (not the extra row read to
+ * tell whether another page follows); a search that finds nobody records
+ * nothing. The rows are built by the daemon since reads are batched. */
+static void list_and_search_audit_rows_name_exactly_the_nips_shown(void **state) {
+  (void)state;
+  char word[8];
+  for (int i = 0; i < 5; i++) word[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i] - '0' + 'a');
+  word[5] = '\0';
+  word[0] = (char)(word[0] - 'a' + 'A');
+  const char *unit = oc("12.75.BKPSDM.AUD");
+  harness_office_add_ok(ROOT, unit, "Bidang Audit Baca", KIND(UNIT), oc("12.75.BKPSDM"));
+  const char *name = fmt("Kartika %s", word);
+  const char *n1 = add_ok(HR_BJN, "19850606", FEMALE, name, unit);
+  const char *n2 = add_ok(HR_BJN, "19850606", FEMALE, name, unit);
+  const char *n3 = add_ok(HR_BJN, "19850606", FEMALE, name, unit);
+  const char *actor = fmt("hr-bjn-%s", t);
+  const char *last = "SELECT after->'nips' FROM audit_log WHERE actor = $1 AND method = $2 ORDER BY seq DESC LIMIT 1";
+
+  Simpeg__V1__Response *r = search(HR_BJN, fmt("%s kartika", word), 2);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 2);
+  spc_response_free(r);
+  assert_string_equal(sql_text(last, 2, (const char *[]){actor, "EmployeeSearch"}), fmt("[\"%s\", \"%s\"]", n1, n2));
+
+  Simpeg__V1__EmployeeList l = SIMPEG__V1__EMPLOYEE_LIST__INIT;
+  l.office_code = (char *)unit;
+  l.limit = 2;
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
+  harness_expect_ok(r, RES(EMPLOYEE_LIST));
+  assert_int_equal(r->employee_list->n_employees, 2);
+  assert_string_equal(r->employee_list->next_after, n2);
+  spc_response_free(r);
+  assert_string_equal(sql_text(last, 2, (const char *[]){actor, "EmployeeList"}), fmt("[\"%s\", \"%s\"]", n1, n2));
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE actor = $1 AND method = 'EmployeeList' AND entity_id = $2",
+                           2, (const char *[]){actor, unit}),
+                   1);
+  l.after = (char *)n2;
+  r = harness_rpc(HR_BJN, CALL(EMPLOYEE_LIST), &l);
+  harness_expect_ok(r, RES(EMPLOYEE_LIST));
+  assert_int_equal(r->employee_list->n_employees, 1);
+  spc_response_free(r);
+  assert_string_equal(sql_text(last, 2, (const char *[]){actor, "EmployeeList"}), fmt("[\"%s\"]", n3));
+
+  long long searches = sql_int("SELECT count(*) FROM audit_log WHERE actor = $1 AND method = 'EmployeeSearch'", 1,
+                               (const char *[]){actor});
+  r = search(HR_BJN, "Qqxz Vvkw", 5);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_int_equal(r->employee_search->n_employees, 0);
+  spc_response_free(r);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE actor = $1 AND method = 'EmployeeSearch'", 1,
+                           (const char *[]){actor}),
+                   searches);
+}
+
 typedef struct reader {
   const char *user, *nip;
   int reads, ok, answered; /* answered: with data or with an error */
@@ -891,6 +946,7 @@ int main(void) {
       cmocka_unit_test(name_search_tolerates_typos_and_word_order),
       cmocka_unit_test(name_search_fills_the_page_best_name_first_within_scope),
       cmocka_unit_test(full_nik_only_for_hr_and_admins_and_reads_are_audited),
+      cmocka_unit_test(list_and_search_audit_rows_name_exactly_the_nips_shown),
       cmocka_unit_test(a_read_whose_audit_row_cannot_be_written_shows_nothing),
       cmocka_unit_test(concurrent_reads_each_leave_one_audit_row),
       cmocka_unit_test(history_rows_update_the_derived_current_values),
