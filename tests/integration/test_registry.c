@@ -579,6 +579,16 @@ static void name_search_tolerates_typos_and_word_order(void **state) {
   spc_response_free(r);
 }
 
+/* A capitalised word of letters made from the run tag ("Kbdaf"): names
+ * with it are this run's alone. */
+static const char *run_word(void) {
+  char word[6];
+  for (int i = 0; i < 5; i++) word[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i] - '0' + 'a');
+  word[5] = '\0';
+  word[0] = (char)(word[0] - 'a' + 'A');
+  return fmt("%s", word);
+}
+
 static Simpeg__V1__Response *search(spc_sync_t *s, const char *query, uint32_t limit) {
   Simpeg__V1__EmployeeSearch m = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
   m.query = (char *)query;
@@ -593,10 +603,7 @@ static Simpeg__V1__Response *search(spc_sync_t *s, const char *query, uint32_t l
  * name and no longer by the old. */
 static void name_search_fills_the_page_best_name_first_within_scope(void **state) {
   (void)state;
-  char word[8];
-  for (int i = 0; i < 5; i++) word[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i] - '0' + 'a');
-  word[5] = '\0';
-  word[0] = (char)(word[0] - 'a' + 'A');
+  const char *word = run_word();
   const char *name = fmt("Yohana %s", word), *similar = fmt("Yohanna %s", word), *renamed = fmt("Mariam %s", word);
   const char *unit = oc("12.75.BKPSDM.S");
   /* the same birth date: NIPs in the order added */
@@ -715,10 +722,7 @@ static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) 
  * nothing. The rows are built by the daemon since reads are batched. */
 static void list_and_search_audit_rows_name_exactly_the_nips_shown(void **state) {
   (void)state;
-  char word[8];
-  for (int i = 0; i < 5; i++) word[i] = (char)(T[i] >= 'A' && T[i] <= 'Z' ? T[i] - 'A' + 'a' : T[i] - '0' + 'a');
-  word[5] = '\0';
-  word[0] = (char)(word[0] - 'a' + 'A');
+  const char *word = run_word();
   const char *unit = oc("12.75.BKPSDM.AUD");
   harness_office_add_ok(ROOT, unit, "Bidang Audit Baca", KIND(UNIT), oc("12.75.BKPSDM"));
   const char *name = fmt("Kartika %s", word);
