@@ -16,24 +16,19 @@ build=$root/build-bench
 work=$(mktemp -d /tmp/simpeg-bench.XXXXXX)
 pgdir=$work/pg
 daemon_pid=""
-
-cleanup() {
-	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null || true
-		wait "$daemon_pid" 2>/dev/null || true
-	fi
-	"$root/deploy/pgsql.sh" stop "$pgdir" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+# free_port and bench_cleanup (this script sets up its own daemon: no
+# accounts or offices beyond the bench user)
+# shellcheck source=tests/bench/lib.sh
+source "$here/lib.sh"
+trap bench_cleanup EXIT
 
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" "$root" --buildtype=release -Dtests=disabled >/dev/null
 fi
 ninja -C "$build" server/simpegd client/simpeg-bench >/dev/null
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
+pgport=$(free_port)
 "$root/deploy/pgsql.sh" init "$pgdir" "$pgport" >/dev/null
 "$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
 "$root/deploy/certs.sh" "$work/certs" >/dev/null

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -709,6 +710,13 @@ void harness_employee_add_ok(spc_sync_t *s, const char *nip, const char *birth_i
   Simpeg__V1__Response *r = harness_rpc(s, SIMPEG__V1__REQUEST__CALL_EMPLOYEE_ADD, &m);
   harness_expect_ok(r, SIMPEG__V1__RESPONSE__RESULT_EMPLOYEE_ADD);
   spc_response_free(r);
+}
+
+void harness_seed_random(void) {
+  unsigned seed;
+  if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+    seed = (unsigned)time(NULL) ^ (unsigned)getpid() ^ (unsigned)clock();
+  srand(seed);
 }
 
 void harness_run_tag(char *T, char *t) {

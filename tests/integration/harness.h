@@ -185,7 +185,7 @@ typedef struct harness_office {
   const char *code, *name, *parent;
 } harness_office_t;
 
-/* Starts d and builds the fixture; srand() first for a fresh tag. false
+/* Starts d and builds the fixture; harness_seed_random() first for a fresh tag. false
  * on failure (logged). */
 bool harness_registry_start(harness_registry_t *f, daemon_t *d, const char *pw, const harness_office_t *offices,
                             size_t n);
@@ -208,9 +208,14 @@ PGresult *harness_sql(PGconn *c, const char *q, int n, const char *const *v);
 /* The first column of the first row ("" without rows), as a harness_fmt string. */
 const char *harness_sql_text(PGconn *c, const char *q, int n, const char *const *v);
 long long harness_sql_int(PGconn *c, const char *q, int n, const char *const *v);
+/* Seeds rand() from the kernel's random source. Test programs run in
+ * parallel against one database; seeding from time ^ pid gave two of them
+ * started a second apart with consecutive pids the same seed, hence the
+ * same run tag (one CI run failed on an office code "already taken"). */
+void harness_seed_random(void);
 /* A fresh run tag: five random letters/digits in T (office codes) and the
  * same in lower case in t (user names), each NUL-terminated (cap >= 6), so
- * runs against one database never collide. */
+ * runs against one database never collide (given harness_seed_random). */
 void harness_run_tag(char *T, char *t);
 /* EmployeeAdd of a PNS record (religion islam, married) that must succeed;
  * birth_iso is YYYY-MM-DD and must agree with the NIP. */

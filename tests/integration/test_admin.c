@@ -274,7 +274,7 @@ static char BINJAI_USER[64], PLG_USER[64];
 
 static int setup(void **state) {
   harness_require_env(false);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(T, t);
   /* Failed sign-ins are part of the test; keep the address throttle out of the way. */
   if (!daemon_start(&D, "[auth]\nthrottle_addr_failures = 100000\n")) return -1;

@@ -273,7 +273,7 @@ static int setup(void **state) {
   (void)state;
   harness_require_env(false);
   if (!harness_env("SIMPEG_TEST_SIMPEG")) return -1;
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(T, t);
   RUN = rand() % 100000;
   time_t now = time(NULL);

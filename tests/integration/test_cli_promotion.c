@@ -197,7 +197,7 @@ static int setup(void **state) {
   (void)state;
   harness_require_env(false);
   if (!harness_env("SIMPEG_TEST_SIMPEG")) return -1;
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(T, t);
   if (!daemon_start(&D, "[auth]\nthrottle_addr_failures = 100000\n")) return -1;
   PG = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));

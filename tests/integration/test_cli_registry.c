@@ -64,7 +64,7 @@ static int group_setup(void **state) {
     exit(77);
   }
   alarm(300);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(tag, ltag);
   snprintf(root_user, sizeof(root_user), "root-%s", ltag);
   snprintf(hr_user, sizeof(hr_user), "hr-%s", ltag);

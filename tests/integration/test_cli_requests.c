@@ -79,7 +79,7 @@ static int setup(void **state) {
   (void)state;
   harness_require_env(false);
   if (!harness_env("SIMPEG_TEST_SIMPEG")) exit(77);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(T, t);
   int tmt_year = 2010 + rand() % 10, seq = 100 + rand() % 800;
   snprintf(city, sizeof(city), "%s-12.75", T);

@@ -201,7 +201,7 @@ static void expect_field(const Simpeg__V1__Response *r, int code, const char *fi
 static int setup(void **state) {
   (void)state;
   harness_require_env(false);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(T, t);
   RUN_TMT_YEAR = 1995 + rand() % 25;
   RUN_TMT_MONTH = 1 + rand() % 12;

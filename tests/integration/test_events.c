@@ -180,7 +180,7 @@ static void act(const char *number, const char *uid, int role, const char *scope
 static int setup(void **state) {
   (void)state;
   harness_require_env(false);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(T, t);
   RUN_TMT_YEAR = 1995 + rand() % 25;
   RUN_TMT_MONTH = 1 + rand() % 12;

@@ -871,7 +871,7 @@ static void office(const char *code, const char *name, int kind, const char *par
 static int setup(void **state) {
   (void)state;
   harness_require_env(false);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(T, t);
   RUN = rand() % 100000;
   if (!daemon_start(&D, "[auth]\nthrottle_addr_failures = 100000\n")) return -1;

@@ -177,7 +177,7 @@ static harness_registry_t F; /* daemon, accounts and offices: harness.h */
 static int setup(void **state) {
   (void)state;
   harness_require_env(false);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   static const harness_office_t units[] = {{"12.75.BKPSDM", "BKPSDM Kota Binjai", "12.75"},
                                            {"12.75.BKPSDM.P", "Bidang Pagination", "12.75.BKPSDM"},
                                            {"12.75.BKPSDM.S", "Bidang Search", "12.75.BKPSDM"}};

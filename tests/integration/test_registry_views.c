@@ -182,7 +182,7 @@ static harness_registry_t F; /* daemon, accounts and offices: harness.h */
 static int setup(void **state) {
   (void)state;
   harness_require_env(false);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   /* agencies (OPD) under the city, units under them */
   static const harness_office_t units[] = {
       {"12.75.DUK", "Dinas DUK", "12.75"},        {"12.75.HC", "Badan Headcount", "12.75"},

@@ -123,7 +123,7 @@ static spc_sync_t *account(const char *user, int role, const char *office, const
 static int setup(void **state) {
   (void)state;
   harness_require_env(false);
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  harness_seed_random();
   harness_run_tag(T, t);
   RUN_TMT_YEAR = 2010 + rand() % 10;
   RUN_TMT_MONTH = 1 + rand() % 12;
