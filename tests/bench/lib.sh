@@ -31,7 +31,9 @@ bench_cleanup() {
 sp() { XDG_CONFIG_HOME=$work/client XDG_STATE_HOME=$work/client-state "$build/client/simpeg" "$@"; }
 psql_q() { psql -X -q -At -h 127.0.0.1 -p "$pgport" -U simpeg -d simpeg -v ON_ERROR_STOP=1 "$@"; }
 
-bench_start() {
+# bench_daemon_start NAME [KEY=VALUE ...]: the first half of bench_start,
+# up to a running daemon with the bench account (no client, no offices).
+bench_daemon_start() {
 	local name=$1 key
 	shift
 	build=${SIMPEG_BENCH_BUILD:-$root/build-bench}
@@ -64,7 +66,10 @@ bench_start() {
 			--full-name "Benchmark" >/dev/null
 	"$build/server/simpegd" --config "$work/simpegd.conf" 2>"$work/simpegd.log" &
 	daemon_pid=$!
+}
 
+bench_start() {
+	bench_daemon_start "$@"
 	mkdir -p "$work/client/simpeg" "$work/client-state"
 	printf '[client]\nserver = 127.0.0.1:%s\nca = %s\n' "$port" "$work/certs/ca.pem" >"$work/client/simpeg/config.ini"
 	for _ in $(seq 1 50); do sp ping >/dev/null 2>&1 && break; sleep 0.2; done

@@ -12,49 +12,10 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 secs=${1:-10}
-build=$root/build-bench
-work=$(mktemp -d /tmp/simpeg-bench.XXXXXX)
-pgdir=$work/pg
-daemon_pid=""
-# free_port and bench_cleanup (this script sets up its own daemon: no
-# accounts or offices beyond the bench user)
 # shellcheck source=tests/bench/lib.sh
 source "$here/lib.sh"
-trap bench_cleanup EXIT
-
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" "$root" --buildtype=release -Dtests=disabled >/dev/null
-fi
-ninja -C "$build" server/simpegd client/simpeg-bench >/dev/null
-
-port=$(free_port)
-pgport=$(free_port)
-"$root/deploy/pgsql.sh" init "$pgdir" "$pgport" >/dev/null
-"$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
-"$root/deploy/certs.sh" "$work/certs" >/dev/null
-conninfo=$("$root/deploy/pgsql.sh" conninfo "$pgdir")
-cat >"$work/simpegd.conf" <<CONF
-[server]
-listen = 127.0.0.1:$port
-max_connections = 5000
-[tls]
-cert = $work/certs/server.pem
-key = $work/certs/server.key
-[database]
-conninfo = $conninfo
-pool_size = 4
-[log]
-level = warning
-CONF
-"$build/server/simpegd" migrate --config "$work/simpegd.conf" >/dev/null
-# Status needs a signed-in user: an account for the bench, with a random
-# password that only this script sees (simpeg-bench reads it on stdin).
-bench_password=$(openssl rand -base64 24 | tr -d '/+=')
-printf '%s\n' "$bench_password" |
-	"$build/server/simpegd" bootstrap-admin --config "$work/simpegd.conf" --username bench \
-		--full-name "Benchmark" >/dev/null
-"$build/server/simpegd" --config "$work/simpegd.conf" 2>"$work/simpegd.log" &
-daemon_pid=$!
+# The daemon and the bench account only: no client set-up, no offices.
+bench_daemon_start bench
 sleep 1
 
 bench() {

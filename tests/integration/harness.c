@@ -694,8 +694,8 @@ long long harness_sql_int(PGconn *c, const char *q, int n, const char *const *v)
   return atoll(harness_sql_text(c, q, n, v));
 }
 
-void harness_employee_add_ok(spc_sync_t *s, const char *nip, const char *birth_iso, int sex, const char *name,
-                             const char *office) {
+Simpeg__V1__Employee harness_employee(const char *nip, const char *name, const char *birth_iso, int sex,
+                                      const char *office) {
   Simpeg__V1__Employee e = SIMPEG__V1__EMPLOYEE__INIT;
   e.nip = (char *)nip;
   e.employment_type = SIMPEG__V1__EMPLOYMENT_TYPE__EMPLOYMENT_TYPE_PNS;
@@ -705,6 +705,12 @@ void harness_employee_add_ok(spc_sync_t *s, const char *nip, const char *birth_i
   e.religion = "islam";
   e.marital_status = "kawin";
   e.office_code = (char *)office;
+  return e;
+}
+
+void harness_employee_add_ok(spc_sync_t *s, const char *nip, const char *birth_iso, int sex, const char *name,
+                             const char *office) {
+  Simpeg__V1__Employee e = harness_employee(nip, name, birth_iso, sex, office);
   Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT;
   m.employee = &e;
   Simpeg__V1__Response *r = harness_rpc(s, SIMPEG__V1__REQUEST__CALL_EMPLOYEE_ADD, &m);

@@ -219,6 +219,9 @@ void harness_seed_random(void);
 void harness_run_tag(char *T, char *t);
 /* EmployeeAdd of a PNS record (religion islam, married) that must succeed;
  * birth_iso is YYYY-MM-DD and must agree with the NIP. */
+/* A valid PNS record (islam, kawin) in `office`; the strings are borrowed. */
+Simpeg__V1__Employee harness_employee(const char *nip, const char *name, const char *birth_iso, int sex,
+                                      const char *office);
 void harness_employee_add_ok(spc_sync_t *s, const char *nip, const char *birth_iso, int sex, const char *name,
                              const char *office);
 

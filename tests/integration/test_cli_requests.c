@@ -52,16 +52,7 @@ static void office(spc_sync_t *s, const char *code, const char *name, int kind, 
 }
 
 static void employee(spc_sync_t *s, const char *nip, const char *name, const char *birth, int sex) {
-  Simpeg__V1__Employee e = SIMPEG__V1__EMPLOYEE__INIT;
-  e.nip = (char *)nip;
-  e.employment_type = SIMPEG__V1__EMPLOYMENT_TYPE__EMPLOYMENT_TYPE_PNS;
-  e.name = (char *)name;
-  e.birth_date = (char *)birth;
-  e.sex = sex;
-  e.office_code = dinas;
-  Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT;
-  m.employee = &e;
-  rpc_ok(s, CALL(EMPLOYEE_ADD), &m, RES(EMPLOYEE_ADD));
+  harness_employee_add_ok(s, nip, birth, sex, name, dinas);
 }
 
 static void user(spc_sync_t *s, const char *name, int role, const char *office_code, const char *nip) {

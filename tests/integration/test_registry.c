@@ -96,18 +96,7 @@ static spc_sync_t *as(const char *user, const char *pw) {
 
 
 /* A valid PNS record in `office` (NIP from the birth date and sex). */
-static Simpeg__V1__Employee emp(const char *nip, const char *name, const char *birth_iso, int sex, const char *office) {
-  Simpeg__V1__Employee e = SIMPEG__V1__EMPLOYEE__INIT;
-  e.nip = (char *)nip;
-  e.employment_type = ETYPE(PNS);
-  e.name = (char *)name;
-  e.birth_date = (char *)birth_iso;
-  e.sex = sex;
-  e.religion = "islam";
-  e.marital_status = "kawin";
-  e.office_code = (char *)office;
-  return e;
-}
+#define emp harness_employee
 
 static Simpeg__V1__Response *employee_add(spc_sync_t *s, Simpeg__V1__Employee *e) {
   Simpeg__V1__EmployeeAdd m = SIMPEG__V1__EMPLOYEE_ADD__INIT;
