@@ -260,7 +260,7 @@ static void on_timer(uv_timer_t *t) {
 /* Copies the conninfo's keywords and values, adding what a long-lived
  * idle connection wants when the operator did not say: keepalives and a
  * name in pg_stat_activity. */
-static bool parse_conninfo(srv_listen_t *l, const char *conninfo) {
+static bool parse_conninfo(srv_listen_t *l, const char *conninfo, const char *instance_id) {
   char *err = NULL;
   PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
   if (!opts) {
@@ -268,8 +268,10 @@ static bool parse_conninfo(srv_listen_t *l, const char *conninfo) {
     PQfreemem(err);
     return false;
   }
-  static const char *const extra[][2] = {
-      {"application_name", "simpegd-listen"}, {"keepalives", "1"}, {"keepalives_idle", "30"},
+  char app[64];
+  snprintf(app, sizeof(app), "simpegd-listen/%s", instance_id); /* which daemon, in pg_stat_activity */
+  const char *const extra[][2] = {
+      {"application_name", app},              {"keepalives", "1"}, {"keepalives_idle", "30"},
       {"keepalives_interval", "10"},          {"keepalives_count", "3"}};
   size_t n = 0;
   for (PQconninfoOption *o = opts; o->keyword; o++) n++;
@@ -309,7 +311,7 @@ srv_listen_t *srv_listen_start(srv_t *s) {
   l->srv = s;
   l->backoff_ms = BACKOFF_MIN_MS;
   l->rng = sp_mono_us() | 1;
-  if (!parse_conninfo(l, s->cfg.db_conninfo)) {
+  if (!parse_conninfo(l, s->cfg.db_conninfo, s->instance_id)) {
     free_conninfo(l);
     free(l);
     return NULL;
