@@ -50,6 +50,21 @@ static void status_json(cli_ctx_t *ctx, const Simpeg__V1__StatusReply *st, const
   json_uint(&j, st->connections);
   json_key(&j, "instance_id");
   json_string(&j, st->instance_id ? st->instance_id : "");
+  json_key(&j, "name_index");
+  if (st->name_index) {
+    json_begin_object(&j);
+    json_key(&j, "ready");
+    json_bool(&j, st->name_index->ready);
+    json_key(&j, "names");
+    json_uint(&j, st->name_index->names);
+    json_key(&j, "skipped");
+    json_uint(&j, st->name_index->skipped);
+    json_key(&j, "searches");
+    json_uint(&j, st->name_index->searches);
+    json_end_object(&j);
+  } else {
+    json_null(&j);
+  }
   json_key(&j, "response_time_ms");
   json_decimal(&j, rtt_us, 3);
   json_end_object(&j);
@@ -86,6 +101,14 @@ static void status_table(cli_ctx_t *ctx, const Simpeg__V1__StatusReply *st, cons
   cli_table_add(&t, _("Uptime"), "%s", buf);
   cli_table_add(&t, _("Client connections"), "%u", st->connections);
   if (st->instance_id && *st->instance_id) cli_table_add(&t, _("Instance"), "%s", st->instance_id);
+  if (!st->name_index)
+    cli_table_add(&t, _("Name index"), "%s", _("off (PostgreSQL finds similar names)"));
+  else if (!st->name_index->ready)
+    cli_table_add(&t, _("Name index"), "%s", _("loading"));
+  else
+    cli_table_add(&t, _("Name index"), _("%llu names (%llu left to PostgreSQL), %llu searches answered"),
+                  (unsigned long long)st->name_index->names, (unsigned long long)st->name_index->skipped,
+                  (unsigned long long)st->name_index->searches);
   cli_format_ms(buf, sizeof(buf), rtt_us);
   cli_table_add(&t, _("Response time"), _("%s ms"), buf);
   cli_table_print(&t, ctx->out);

@@ -53,6 +53,8 @@ static const key_def_t keys[] = {
     U64("documents", "max_bytes", doc_max_bytes, 1, 256u * 1024 * 1024, true),
     U64("documents", "max_pending_bytes", doc_max_pending_bytes, 1024 * 1024, 1ull << 40, true),
     U64("documents", "upload_idle_s", doc_upload_idle_s, 1, 86400, true),
+    BOOL("search", "name_index", search_name_index, false),
+    U64("search", "name_refresh_ms", search_name_refresh_ms, 10, 3600000, false),
     {"log", "level", K_LEVEL, offsetof(srv_config_t, log_level), 0, 0, 0, true},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -82,6 +84,8 @@ void srv_config_defaults(srv_config_t *c) {
   c->doc_max_bytes = 10u * 1024 * 1024;
   c->doc_max_pending_bytes = 256u * 1024 * 1024;
   c->doc_upload_idle_s = 60;
+  c->search_name_index = true;
+  c->search_name_refresh_ms = 1000;
   c->log_level = SP_LOG_INFO;
 }
 

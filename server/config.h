@@ -49,6 +49,9 @@ typedef struct srv_config {
   uint64_t doc_max_bytes;         /* largest evidence document accepted */
   uint64_t doc_max_pending_bytes; /* unfinished uploads held in memory, all connections together */
   uint64_t doc_upload_idle_s;     /* an upload without a chunk this long may be reclaimed */
+  /* [search] */
+  bool search_name_index;          /* names in memory (name_index.h); false: PostgreSQL alone */
+  uint64_t search_name_refresh_ms; /* how often new names are fetched */
   /* [log] */
   sp_log_level_t log_level;
 } srv_config_t;

@@ -38,6 +38,8 @@ enum db_stmt_id {
   DB_STMT_AUDIT_CHAIN,       /* links finished transactions' rows -> how many (-1: another chainer) */
   DB_STMT_NOTIFY_FLUSH,      /* queued request events -> NOTIFY, how many (ticker.c) */
   DB_STMT_AUDIT_READS,       /* one batch of reads' audit rows from arrays (audit_reads.c) */
+  DB_STMT_NAMES_LOAD,        /* every employee name + snapshot + probe (name_sync.c) */
+  DB_STMT_NAMES_DELTA,       /* names a snapshot did not see + the new snapshot (name_sync.c) */
   /* auth (svc_auth.c): sessions, logins, throttling. Statements with a
    * signed-in actor take it as $1..$4 like the admin ones. */
   DB_STMT_AUTH_THROTTLE_CHECK,  /* user key, address key -> blocked bool */
@@ -66,6 +68,7 @@ enum db_stmt_id {
   DB_STMT_EMP_LIST,         /* one page by NIP, audited */
   DB_STMT_EMP_SEARCH,       /* by name similarity, audited */
   DB_STMT_EMP_SEARCH_NIP,   /* by NIP prefix, audited */
+  DB_STMT_EMP_SEARCH_KNOWN, /* by name similarity, names found by the daemon (name_index.h), audited */
   DB_STMT_EMP_ADD_RANK,     /* history inserts: -> history row; none when the */
   DB_STMT_EMP_ADD_POSITION, /* employee is out of scope or the entry does not */
   DB_STMT_EMP_ADD_EDUCATION, /* fit it (rank of the other employment type) */

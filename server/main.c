@@ -22,6 +22,7 @@
 #include "config.h"
 #include "kdf.h"
 #include "migrate.h"
+#include "name_index.h"
 #include "server.h"
 #include "sp_config.h"
 #include "sp_log.h"
@@ -304,6 +305,7 @@ static int cmd_run(const opts_t *o, const srv_config_t *cfg) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   if (s.tls) sp_tls_ctx_unref(s.tls);
+  name_index_free(s.names); /* no search job is left once uv_run has returned */
   if (uv_loop_close(&loop) != 0) {
     sp_log_warning("event loop closed with handles still open");
     uv_walk(&loop, close_walk, NULL);

@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "audit_reads.h"
+#include "name_index.h"
+#include "name_sync.h"
 #include "ticker.h"
 #include "conn.h"
 #include "db.h"
@@ -30,6 +32,7 @@ static void srv_close_remaining(srv_t *s);
 
 /* The audit chainer (h5): one per daemon process, as srv_t is. */
 static ticker_t *audit_chainer, *notify_flusher;
+static name_sync_t *names_sync;
 /* The LISTEN connection for pushed request events (listen.h): one per
  * daemon, started with the pool, closed when draining begins. */
 static srv_listen_t *g_listen;
@@ -72,6 +75,8 @@ static void srv_close_remaining(srv_t *s) {
   audit_chainer = NULL;
   ticker_stop(notify_flusher);
   notify_flusher = NULL;
+  name_sync_stop(names_sync);
+  names_sync = NULL;
   audit_reads_stop(s->audit_reads);
   s->audit_reads = NULL;
   if (s->db) db_pool_close(s->db, on_pool_closed, s);
@@ -269,6 +274,11 @@ int srv_start(srv_t *s) {
                                       NOTIFY_FLUSH_BATCH)))
     return -1;
   if (!(s->audit_reads = audit_reads_new(s->db))) return -1;
+  if (s->cfg.search_name_index) {
+    s->names = name_index_new();
+    if (!(names_sync = name_sync_start(s->loop, s->db, s->names, (unsigned)s->cfg.search_name_refresh_ms)))
+      return -1;
+  }
   /* pushed request events (listen.c); a conninfo the pool accepted parses here too */
   g_listen = srv_listen_start(s);
 

@@ -27,6 +27,11 @@ typedef struct srv {
   sp_tls_ctx_t *tls;              /* current context; connections hold refs */
   db_pool_t *db;
   struct audit_reads *audit_reads; /* reads' audit rows, batched (audit_reads.h) */
+  /* Employee names for name search (name_index.h), or NULL ([search]
+   * name_index = false). Kept until uv_run returns: searches use it in the
+   * thread pool. */
+  struct name_index *names;
+  uint64_t name_searches; /* searches the index answered (Status) */
 
   uv_tcp_t listener;
   uv_signal_t sig_term, sig_int, sig_hup;

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "db_stmts.h"
 #include "dispatch.h"
+#include "name_index.h"
 #include "sp_config.h"
 #include "sp_time.h"
 #include "svc_auth.h"
@@ -87,6 +88,16 @@ static void status_done(void *ud, const db_result_t *res) {
   pool.reconnects = ds.reconnects;
   pool.failures = ds.failures;
   st.pool = &pool;
+  Simpeg__V1__NameIndexState names = SIMPEG__V1__NAME_INDEX_STATE__INIT;
+  if (s->names) {
+    name_index_stats_t ns;
+    name_index_stats(s->names, &ns);
+    names.ready = ns.ready;
+    names.names = ns.names;
+    names.skipped = ns.skipped;
+    names.searches = s->name_searches;
+    st.name_index = &names;
+  }
   Simpeg__V1__Response resp = SIMPEG__V1__RESPONSE__INIT;
   resp.result_case = SIMPEG__V1__RESPONSE__RESULT_STATUS;
   resp.status = &st;

@@ -19,6 +19,8 @@
 #include "db.h"
 #include "db_stmts.h"
 #include "emp_rules.h"
+#include "name_index.h"
+#include "server.h"
 #include "sp_valid.h"
 #include "svc_admin.h"
 
@@ -667,6 +669,76 @@ static void emp_list_read(void *ud, const db_result_t *res) {
   svc_reply_audited(req, op->actor, "employee", office, after, &resp);
 }
 
+/* A search's statement; `nj` the names the daemon found (NULL: PostgreSQL
+ * finds them). */
+typedef struct name_job name_job_t;
+static void emp_search_submit(emp_list_op_t *op, const char *root, const name_job_t *nj);
+
+/* Name search with the names in the daemon's memory (name_index.h): the
+ * similar names are found in the thread pool, then the statement gets
+ * them with the snapshot they are complete for. When the index cannot
+ * answer (not loaded, a query that is not plain ASCII), PostgreSQL finds
+ * the names as before: the results are the same either way. */
+struct name_job {
+  uv_work_t work;
+  emp_list_op_t *op;
+  const char *root;
+  sp_buf_t names, scores;
+  long found; /* -1: the index could not answer */
+  char snapshot[NAME_SNAPSHOT_MAX];
+};
+
+#define NAME_JOB_ARRAY_MAX (8u * 1024 * 1024)
+
+static void name_job_run(uv_work_t *w) {
+  name_job_t *nj = w->data;
+  nj->found = name_index_match(nj->op->req->srv->names, nj->op->query, &nj->names, &nj->scores, nj->snapshot);
+}
+
+static void name_job_done(uv_work_t *w, int status) {
+  name_job_t *nj = w->data;
+  emp_search_submit(nj->op, nj->root, status == 0 && nj->found >= 0 ? nj : NULL);
+  sp_buf_free(&nj->names); /* the pool copied the parameters */
+  sp_buf_free(&nj->scores);
+}
+
+static bool name_search_start(emp_list_op_t *op, const char *root) {
+  name_job_t *nj = sp_arena_alloc(&op->req->arena, sizeof(*nj));
+  if (!nj) return false;
+  nj->op = op;
+  nj->root = root;
+  nj->found = -1;
+  sp_buf_init(&nj->names, NAME_JOB_ARRAY_MAX);
+  sp_buf_init(&nj->scores, NAME_JOB_ARRAY_MAX);
+  nj->work.data = nj;
+  if (uv_queue_work(op->req->srv->loop, &nj->work, name_job_run, name_job_done) != 0) {
+    sp_buf_free(&nj->names);
+    sp_buf_free(&nj->scores);
+    return false;
+  }
+  return true;
+}
+
+static void emp_search_submit(emp_list_op_t *op, const char *root, const name_job_t *nj) {
+  srv_req_t *req = op->req;
+  svc_actor_t *a = op->actor;
+  const char *v[10] = {root,
+                       a->session.office_path,
+                       a->branch_path,
+                       op->query,
+                       op->by_nip ? "true" : "false",
+                       svc_i64(req, op->limit),
+                       show_nik(a),
+                       nj ? (const char *)sp_buf_head(&nj->names) : NULL,
+                       nj ? (const char *)sp_buf_head(&nj->scores) : NULL,
+                       nj ? nj->snapshot : NULL};
+  if (nj) req->srv->name_searches++;
+  db_query_t q = {.stmt = op->by_nip ? DB_STMT_EMP_SEARCH_NIP : nj ? DB_STMT_EMP_SEARCH_KNOWN : DB_STMT_EMP_SEARCH,
+                  .nparams = nj ? 10 : 7,
+                  .values = v};
+  svc_submit(req, &q, 1, DB_RETRY_SAFE, emp_list_read, op);
+}
+
 static void emp_list_run(emp_list_op_t *op, const char *root) {
   srv_req_t *req = op->req;
   svc_actor_t *a = op->actor;
@@ -686,10 +758,8 @@ static void emp_list_run(emp_list_op_t *op, const char *root) {
     svc_submit(req, &q, 1, DB_RETRY_SAFE, emp_list_read, op);
     return;
   }
-  const char *v[7] = {root,      a->session.office_path,    a->branch_path, op->query, op->by_nip ? "true" : "false",
-                      svc_i64(req, op->limit), show_nik(a)};
-  db_query_t q = {.stmt = op->by_nip ? DB_STMT_EMP_SEARCH_NIP : DB_STMT_EMP_SEARCH, .nparams = 7, .values = v};
-  svc_submit(req, &q, 1, DB_RETRY_SAFE, emp_list_read, op);
+  if (!op->by_nip && req->srv->names && name_search_start(op, root)) return;
+  emp_search_submit(op, root, NULL);
 }
 
 static void emp_list_office_read(void *ud, const db_result_t *res) {

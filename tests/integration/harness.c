@@ -594,7 +594,8 @@ bool harness_registry_start(harness_registry_t *f, daemon_t *d, const char *pw, 
                             size_t n) {
   memset(f, 0, sizeof(*f));
   harness_run_tag(f->T, f->t);
-  if (!daemon_start(d, "[auth]\nthrottle_addr_failures = 100000\n")) return false;
+  /* names reach the daemon's name index within 0.1 s (name_sync.h) */
+  if (!daemon_start(d, "[auth]\nthrottle_addr_failures = 100000\n[search]\nname_refresh_ms = 100\n")) return false;
   f->pg = PQconnectdb(harness_env("SIMPEG_TEST_CONNINFO"));
   if (PQstatus(f->pg) != CONNECTION_OK) {
     fprintf(stderr, "harness_registry_start: %s", PQerrorMessage(f->pg));

@@ -27,6 +27,9 @@
 #include <libpq-fe.h>
 
 #include "harness.h"
+#include "name_index.h"
+#include "name_sync.h"
+#include "pg_array.h"
 
 #define ROLE(x) SIMPEG__V1__ROLE__ROLE_##x
 #define KIND(x) SIMPEG__V1__OFFICE_KIND__OFFICE_KIND_##x
@@ -649,6 +652,188 @@ static void name_search_fills_the_page_best_name_first_within_scope(void **state
   spc_response_free(r);
 }
 
+/* ---- name search in the daemon (migration 0017, server/name_index.c) ---- */
+
+/* The name index's state from Status; fails the test without one. */
+static Simpeg__V1__NameIndexState index_state(spc_sync_t *s) {
+  Simpeg__V1__StatusRequest m = SIMPEG__V1__STATUS_REQUEST__INIT;
+  Simpeg__V1__Response *r = harness_rpc(s, CALL(STATUS), &m);
+  harness_expect_ok(r, RES(STATUS));
+  assert_non_null(r->status->name_index);
+  Simpeg__V1__NameIndexState st = *r->status->name_index;
+  spc_response_free(r);
+  return st;
+}
+
+/* Waits (up to 10 s) until the daemon behind s has loaded its names. */
+static void wait_index_ready(spc_sync_t *s) {
+  for (int i = 0; i < 200 && !index_state(s).ready; i++) usleep(50 * 1000);
+  assert_true(index_state(s).ready);
+}
+
+/* A string of printable ASCII with the kinds of characters names have,
+ * and some they do not. */
+static void random_text(char *buf, int max) {
+  static const char pool[] = "aaaaeeiioouu bcdhkmnrst  AEIOU .,'-09 \"\\!~";
+  int n = rand() % max;
+  for (int i = 0; i < n; i++) buf[i] = pool[rand() % (sizeof(pool) - 1)];
+  buf[n] = '\0';
+}
+
+/* The daemon's similarity is pg_trgm's, to the bit, and so is `%`; and
+ * this database passes the check name_sync makes before using the index. */
+static void name_similarity_in_the_daemon_is_pg_trgms(void **state) {
+  (void)state;
+  enum { PAIRS = 3000 };
+  static char a[PAIRS][24], b[PAIRS][24];
+  sp_buf_t la, lb;
+  sp_buf_init(&la, 1 << 20);
+  sp_buf_init(&lb, 1 << 20);
+  pg_array_open(&la);
+  pg_array_open(&lb);
+  for (int i = 0; i < PAIRS; i++) {
+    random_text(a[i], 20);
+    if (i % 3 == 0) { /* a near copy: similar enough to straddle the threshold */
+      snprintf(b[i], sizeof(b[i]), "%s", a[i]);
+      if (*b[i]) b[i][rand() % strlen(b[i])] = 'x';
+    } else {
+      random_text(b[i], 20);
+    }
+    assert_true(pg_array_add(&la, a[i]));
+    assert_true(pg_array_add(&lb, b[i]));
+  }
+  PGresult *r = sql("SELECT public.similarity(x, y)::text, (x OPERATOR(public.%) y)::text"
+                    " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u (x, y, i) ORDER BY i",
+                    2, (const char *[]){pg_array_close(&la), pg_array_close(&lb)});
+  assert_int_equal(PQntuples(r), PAIRS);
+  int near = 0;
+  for (int i = 0; i < PAIRS; i++) {
+    uint16_t ca[32], cb[32];
+    int na = name_trgm(a[i], strlen(a[i]), ca), nb = name_trgm(b[i], strlen(b[i]), cb), shared = 0;
+    for (int x = 0, y = 0; x < na && y < nb;) {
+      if (ca[x] == cb[y]) shared++, x++, y++;
+      else if (ca[x] < cb[y]) x++;
+      else y++;
+    }
+    float mine = name_similarity(shared, na, nb), theirs = strtof(PQgetvalue(r, i, 0), NULL);
+    if (mine != theirs) fail_msg("similarity(\"%s\", \"%s\"): %.9g here, %.9g in PostgreSQL", a[i], b[i], (double)mine, (double)theirs);
+    bool match = strcmp(PQgetvalue(r, i, 1), "true") == 0;
+    assert_int_equal(name_matches(mine, 0.3), match);
+    near += mine >= 0.25f && mine <= 0.35f;
+  }
+  assert_true(near > 20); /* the threshold was really tested */
+  PQclear(r);
+  sp_buf_free(&la);
+  sp_buf_free(&lb);
+  r = sql("SELECT lower($1), array_to_string(public.show_trgm($1), '|')", 1, (const char *[]){name_sync_probe});
+  assert_true(name_sync_probe_agrees(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)));
+  PQclear(r);
+}
+
+static const char *name_parts[] = {"Siti",   "Rahmawati", "Nur",     "Aini",   "Budi",   "Santoso", "Dewi",
+                                   "Lestari", "Andi",     "Pratama", "Rina",   "Wati",   "Hendra",  "Saputra",
+                                   "Yusuf",  "Maulana",   "Putri",   "Ayu",    "Agus",   "Salim"};
+
+/* Two or three name parts, sometimes with a typo, sometimes a title. */
+static const char *random_name(const char *word) {
+  char buf[96];
+  int n = 2 + rand() % 2;
+  snprintf(buf, sizeof(buf), "%s", rand() % 2 ? word : "");
+  for (int i = 0; i < n; i++) {
+    size_t len = strlen(buf);
+    snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " " : "", name_parts[rand() % 20]);
+  }
+  if (rand() % 4 == 0) buf[1 + rand() % (strlen(buf) - 1)] = (char)('a' + rand() % 26);
+  return fmt("%s", buf);
+}
+
+/* The NIPs a search finds, in order, as PostgreSQL alone finds them
+ * (employee_name_matches, migration 0016): the root searching `office`. */
+static const char *postgres_search(const char *query, const char *office, int limit) {
+  return sql_text("SELECT coalesce(string_agg(e.nip, ',' ORDER BY m.score DESC, e.nip), '')"
+                  " FROM employee_name_matches(lower($1), (SELECT path FROM offices WHERE code = $2), '/ID/', '',"
+                  " $3::int) m JOIN employees e ON e.id = m.employee_id",
+                  3, (const char *[]){query, office, fmt("%d", limit)});
+}
+
+static const char *daemon_search(spc_sync_t *s, const char *query, const char *office, int limit) {
+  Simpeg__V1__EmployeeSearch m = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
+  m.query = (char *)query;
+  m.office_code = (char *)office;
+  m.limit = (uint32_t)limit;
+  Simpeg__V1__Response *r = harness_rpc(s, CALL(EMPLOYEE_SEARCH), &m);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  char out[4096] = "";
+  for (size_t i = 0; i < r->employee_search->n_employees; i++) {
+    size_t len = strlen(out);
+    snprintf(out + len, sizeof(out) - len, "%s%s", i ? "," : "", r->employee_search->employees[i]->nip);
+  }
+  spc_response_free(r);
+  return fmt("%s", out);
+}
+
+/* Results through the daemon's index equal PostgreSQL's alone, for names
+ * with typos, swapped words, titles, non-ASCII letters, and page sizes
+ * that cut ties; and the index answered every one of the searches. */
+static void name_search_in_the_daemon_finds_what_postgresql_finds(void **state) {
+  (void)state;
+  const char *word = run_word(), *unit = oc("12.75.BKPSDM.S");
+  const char *births[] = {"19800101", "19810202", "19820303", "19830404"};
+  for (int i = 0; i < 60; i++) add_ok(HR_BJN, births[i % 4], i % 2 ? MALE : FEMALE, random_name(word), unit);
+  /* names PostgreSQL scores itself: not plain ASCII */
+  const char *zoe = add_ok(HR_BJN, "19840505", FEMALE, fmt("%s Zo\xc3\xab Rahmawati", word), unit);
+  add_ok(HR_BJN, "19840505", MALE, fmt("\xc3\x91oman %s Santoso", word), unit);
+  usleep(500 * 1000); /* a few refreshes (100 ms): most names now in the index */
+  wait_index_ready(ROOT);
+  uint64_t before = index_state(ROOT).searches;
+  int asked = 0;
+  for (int i = 0; i < 80; i++) {
+    const char *q = i % 10 == 9 ? fmt("zoe %s rahmawati", word) : random_name(word);
+    const char *office = i % 2 ? oc("12.75") : unit;
+    int limit = 1 + rand() % 30;
+    const char *want = postgres_search(q, office, limit), *got = daemon_search(ROOT, q, office, limit);
+    if (strcmp(want, got) != 0) fail_msg("search \"%s\" (limit %d): PostgreSQL %s, daemon %s", q, limit, want, got);
+    asked++;
+  }
+  assert_int_equal(index_state(ROOT).searches - before, asked);
+  /* the non-ASCII names are found (through PostgreSQL's part of the search) */
+  assert_in(daemon_search(ROOT, fmt("zoe %s rahmawati", word), unit, 100), zoe);
+}
+
+/* A daemon that refreshes once an hour: names added after its load are
+ * still found, as PostgreSQL scores the names its snapshot did not see. */
+static void a_name_added_after_the_daemons_last_refresh_is_found(void **state) {
+  (void)state;
+  daemon_t d2;
+  assert_true(daemon_start(&d2, "[auth]\nthrottle_addr_failures = 100000\n[search]\nname_refresh_ms = 3600000\n"));
+  spc_sync_t *root2 = sync_open_as(&d2, fmt("root-%s", t), PW);
+  assert_non_null(root2);
+  wait_index_ready(root2);
+  const char *word = run_word(), *unit = oc("12.75.BKPSDM.S");
+  const char *name = fmt("Wiratmaja %s Kusumadewi", word);
+  const char *nip = add_ok(HR_BJN, "19790707", MALE, name, unit);
+  uint64_t before = index_state(root2).searches;
+  const char *got = daemon_search(root2, fmt("kusumadewi wiratmaja %s", word), unit, 5);
+  assert_string_equal(got, postgres_search(fmt("kusumadewi wiratmaja %s", word), unit, 5));
+  assert_in(got, nip);
+  assert_int_equal(index_state(root2).searches, before + 1); /* the index answered, with the new name added */
+  spc_sync_close(root2);
+  assert_int_equal(daemon_stop(&d2), 0);
+}
+
+/* The daemons copy employee_names and rely on rows only being added. */
+static void employee_names_are_insert_only(void **state) {
+  (void)state;
+  const char *refused[] = {"UPDATE employee_names SET lname = lname WHERE false",
+                           "DELETE FROM employee_names WHERE lname = 'no such name'", "TRUNCATE employee_names"};
+  for (size_t i = 0; i < 3; i++) {
+    PGresult *r = PQexec(PG, refused[i]);
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "SP409");
+    PQclear(r);
+  }
+}
+
 /* ---- personal data ---- */
 
 static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) {
@@ -938,6 +1123,10 @@ int main(void) {
       cmocka_unit_test(skp_predicate_follows_the_permenpanrb_6_2022_matrix),
       cmocka_unit_test(name_search_tolerates_typos_and_word_order),
       cmocka_unit_test(name_search_fills_the_page_best_name_first_within_scope),
+      cmocka_unit_test(name_similarity_in_the_daemon_is_pg_trgms),
+      cmocka_unit_test(name_search_in_the_daemon_finds_what_postgresql_finds),
+      cmocka_unit_test(a_name_added_after_the_daemons_last_refresh_is_found),
+      cmocka_unit_test(employee_names_are_insert_only),
       cmocka_unit_test(full_nik_only_for_hr_and_admins_and_reads_are_audited),
       cmocka_unit_test(list_and_search_audit_rows_name_exactly_the_nips_shown),
       cmocka_unit_test(a_read_whose_audit_row_cannot_be_written_shows_nothing),
