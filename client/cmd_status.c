@@ -61,6 +61,8 @@ static void status_json(cli_ctx_t *ctx, const Simpeg__V1__StatusReply *st, const
     json_uint(&j, st->name_index->skipped);
     json_key(&j, "searches");
     json_uint(&j, st->name_index->searches);
+    json_key(&j, "off");
+    json_bool(&j, st->name_index->off);
     json_end_object(&j);
   } else {
     json_null(&j);
@@ -103,6 +105,8 @@ static void status_table(cli_ctx_t *ctx, const Simpeg__V1__StatusReply *st, cons
   if (st->instance_id && *st->instance_id) cli_table_add(&t, _("Instance"), "%s", st->instance_id);
   if (!st->name_index)
     cli_table_add(&t, _("Name index"), "%s", _("off (PostgreSQL finds similar names)"));
+  else if (st->name_index->off)
+    cli_table_add(&t, _("Name index"), "%s", _("off: this database compares names differently (see the daemon's log)"));
   else if (!st->name_index->ready)
     cli_table_add(&t, _("Name index"), "%s", _("loading"));
   else

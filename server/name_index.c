@@ -104,6 +104,7 @@ struct name_index {
   char snapshot[NAME_SNAPSHOT_MAX];
   double threshold;
   bool ready;
+  bool off; /* name_index_turn_off: never answers */
   uv_mutex_t scratch_lock;
   scratch_t *free_scratch;
 };
@@ -236,7 +237,7 @@ static scratch_t *scratch_get(name_index_t *ix, size_t need) {
   if (s) ix->free_scratch = s->next;
   uv_mutex_unlock(&ix->scratch_lock);
   if (!s) s = sp_xcalloc(1, sizeof(*s));
-  if (s->cap < need) {
+  if (s->cap < need || !s->counts) {
     size_t cap = need + need / 4 + 1024;
     s->counts = sp_xrealloc(s->counts, cap);
     memset(s->counts + s->cap, 0, cap - s->cap);
@@ -276,7 +277,7 @@ long name_index_match(name_index_t *ix, const char *query, sp_buf_t *names, sp_b
   int nq = name_trgm(query, qlen, q); /* lower-cases as it goes */
   long found = 0;
   uv_rwlock_rdlock(&ix->lock);
-  if (nq < 0 || !ix->ready || !(ix->threshold > 0.0)) {
+  if (nq < 0 || !ix->ready || ix->off || !(ix->threshold > 0.0)) {
     found = -1;
     goto out;
   }
@@ -307,7 +308,7 @@ long name_index_match(name_index_t *ix, const char *query, sp_buf_t *names, sp_b
     }
     found++;
   }
-  memset(counts, 0, ix->n);
+  if (ix->n) memset(counts, 0, ix->n);
   scratch_put(ix, s);
   if (found >= 0 && (!pg_array_close(names) || !pg_array_close(scores))) found = -1;
 out:
@@ -315,8 +316,18 @@ out:
   return found;
 }
 
+void name_index_turn_off(name_index_t *ix) {
+  uv_rwlock_wrlock(&ix->lock);
+  ix->off = true;
+  uv_rwlock_wrunlock(&ix->lock);
+}
+
 void name_index_stats(name_index_t *ix, name_index_stats_t *out) {
   uv_rwlock_rdlock(&ix->lock);
-  *out = (name_index_stats_t){.names = ix->n, .skipped = ix->skipped, .postings = ix->postings, .ready = ix->ready};
+  *out = (name_index_stats_t){.names = ix->n,
+                              .skipped = ix->skipped,
+                              .postings = ix->postings,
+                              .ready = ix->ready && !ix->off,
+                              .off = ix->off};
   uv_rwlock_rdunlock(&ix->lock);
 }

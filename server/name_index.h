@@ -83,11 +83,15 @@ size_t name_index_add(name_index_t *ix, const char *const *names, const size_t *
  * caller asks PostgreSQL alone. */
 long name_index_match(name_index_t *ix, const char *query, sp_buf_t *names, sp_buf_t *scores, char *snapshot);
 
+/* For good: the index answers no search any more (-1). */
+void name_index_turn_off(name_index_t *ix);
+
 typedef struct name_index_stats {
   size_t names;    /* indexed */
   size_t skipped;  /* not printable ASCII: left to PostgreSQL */
   size_t postings; /* trigram entries */
-  bool ready;
+  bool ready;      /* answers searches */
+  bool off;        /* turned off: this database's rules differ (name_sync.h) */
 } name_index_stats_t;
 void name_index_stats(name_index_t *ix, name_index_stats_t *out);
 

@@ -171,6 +171,7 @@ static void loaded(void *ud, const db_result_t *res) {
      * lower-cases ASCII differently, so the index would not be exact. */
     sp_log_warning("name index: off, this database lower-cases or splits names differently from the daemon;"
                    " searches ask PostgreSQL alone");
+    name_index_turn_off(ns->ix); /* on the loop: nothing is in the index, no search holds the lock long */
     ns->busy = false;
     if (ns->stopping) free_if_done(ns);
     return;

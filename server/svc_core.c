@@ -96,6 +96,7 @@ static void status_done(void *ud, const db_result_t *res) {
     names.names = ns.names;
     names.skipped = ns.skipped;
     names.searches = s->name_searches;
+    names.off = ns.off;
     st.name_index = &names;
   }
   Simpeg__V1__Response resp = SIMPEG__V1__RESPONSE__INIT;

@@ -40,7 +40,8 @@ bench_daemon_start() {
 	if [ ! -f "$build/build.ninja" ]; then
 		meson setup "$build" "$root" --buildtype=release -Dtests=disabled >/dev/null
 	fi
-	ninja -C "$build" server/simpegd client/simpeg client/simpeg-bench client/simpeg-demo >/dev/null
+	ninja -C "$build" server/simpegd client/simpeg client/simpeg-bench client/simpeg-demo \
+		tests/bench/name-index-bench >/dev/null
 
 	work=$(mktemp -d "/tmp/simpeg-$name.XXXXXX")
 	pgdir=$work/pg
