@@ -137,8 +137,12 @@ row() { # label, json -> table row; remembers the rate in $rate
 import json, sys
 label, j = sys.argv[1], json.loads(sys.argv[2])
 lat = j["latency_us"]
-print("| %s | %.0f/s | %.3f ms | %.3f ms | %.3f ms | %d |" % (label, j["per_second"],
-      lat["p50"] / 1000, lat["p99"] / 1000, lat["max"] / 1000, j["errors"]))
+errors = str(j["errors"])
+if j["errors"]:  # which, and the first one's words
+    errors += " (%s: %s)" % (", ".join("%s %d" % kv for kv in j.get("errors_by_code", {}).items()),
+                             j.get("first_error", ""))
+print("| %s | %.0f/s | %.3f ms | %.3f ms | %.3f ms | %s |" % (label, j["per_second"],
+      lat["p50"] / 1000, lat["p99"] / 1000, lat["max"] / 1000, errors))
 PY
 }
 rate_of() { python3 -c 'import json, sys; print("%.0f" % json.loads(sys.argv[1])["per_second"])' "$1"; }
