@@ -185,7 +185,7 @@ static const char *store_text(name_index_t *ix, const char *s, size_t len) {
 /* One name, under the write lock. */
 static bool add_one(name_index_t *ix, const char *s, size_t len, uint16_t *codes) {
   if (len >= UINT16_MAX || !name_printable(s, len)) {
-    ix->skipped++;
+    __atomic_store_n(&ix->skipped, ix->skipped + 1, __ATOMIC_RELAXED);
     return false;
   }
   if ((ix->n + 1) * 2 > ix->set_cap) set_grow(ix);
@@ -197,7 +197,8 @@ static bool add_one(name_index_t *ix, const char *s, size_t len, uint16_t *codes
     ix->names = sp_xrealloc(ix->names, ix->cap * sizeof(*ix->names));
     ix->ntrgm = sp_xrealloc(ix->ntrgm, ix->cap * sizeof(*ix->ntrgm));
   }
-  uint32_t id = (uint32_t)ix->n++;
+  uint32_t id = (uint32_t)ix->n;
+  __atomic_store_n(&ix->n, ix->n + 1, __ATOMIC_RELAXED);
   ix->names[id] = store_text(ix, s, len);
   ix->set[slot] = id + 1;
   int nt = name_trgm(s, len, codes);
@@ -210,7 +211,7 @@ static bool add_one(name_index_t *ix, const char *s, size_t len, uint16_t *codes
     }
     p->ids[p->n++] = id;
   }
-  ix->postings += (size_t)nt;
+  __atomic_store_n(&ix->postings, ix->postings + (size_t)nt, __ATOMIC_RELAXED);
   return true;
 }
 
@@ -225,7 +226,7 @@ size_t name_index_add(name_index_t *ix, const char *const *names, const size_t *
   for (size_t i = 0; i < n; i++) added += add_one(ix, names[i], lens[i], codes);
   snprintf(ix->snapshot, sizeof(ix->snapshot), "%s", snapshot);
   ix->threshold = threshold;
-  ix->ready = true;
+  __atomic_store_n(&ix->ready, true, __ATOMIC_RELEASE);
   uv_rwlock_wrunlock(&ix->lock);
   free(codes);
   return added;
@@ -318,16 +319,19 @@ out:
 
 void name_index_turn_off(name_index_t *ix) {
   uv_rwlock_wrlock(&ix->lock);
-  ix->off = true;
+  __atomic_store_n(&ix->off, true, __ATOMIC_RELEASE);
   uv_rwlock_wrunlock(&ix->lock);
 }
 
+/* Without the lock: Status runs on the loop, which must not wait for an
+ * update that holds the write lock (a first load of a million names takes
+ * a second or two). The fields are written atomically under that lock;
+ * a reading may mix two moments of one update, which a status line allows. */
 void name_index_stats(name_index_t *ix, name_index_stats_t *out) {
-  uv_rwlock_rdlock(&ix->lock);
-  *out = (name_index_stats_t){.names = ix->n,
-                              .skipped = ix->skipped,
-                              .postings = ix->postings,
-                              .ready = ix->ready && !ix->off,
-                              .off = ix->off};
-  uv_rwlock_rdunlock(&ix->lock);
+  bool off = __atomic_load_n(&ix->off, __ATOMIC_ACQUIRE);
+  *out = (name_index_stats_t){.names = __atomic_load_n(&ix->n, __ATOMIC_RELAXED),
+                              .skipped = __atomic_load_n(&ix->skipped, __ATOMIC_RELAXED),
+                              .postings = __atomic_load_n(&ix->postings, __ATOMIC_RELAXED),
+                              .ready = __atomic_load_n(&ix->ready, __ATOMIC_ACQUIRE) && !off,
+                              .off = off};
 }

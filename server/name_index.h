@@ -93,6 +93,7 @@ typedef struct name_index_stats {
   bool ready;      /* answers searches */
   bool off;        /* turned off: this database's rules differ (name_sync.h) */
 } name_index_stats_t;
+/* Takes no lock (safe on the loop while an update runs). */
 void name_index_stats(name_index_t *ix, name_index_stats_t *out);
 
 #endif
