@@ -43,6 +43,8 @@ static void status_json(cli_ctx_t *ctx, const Simpeg__V1__StatusReply *st, const
   json_uint(&j, p ? p->reconnects : 0);
   json_key(&j, "failures");
   json_uint(&j, p ? p->failures : 0);
+  json_key(&j, "slow");
+  json_uint(&j, p ? p->slow : 0);
   json_end_object(&j);
   json_key(&j, "uptime_seconds");
   json_uint(&j, st->uptime_seconds);
@@ -98,6 +100,7 @@ static void status_table(cli_ctx_t *ctx, const Simpeg__V1__StatusReply *st, cons
                   p->size, p->busy, p->queued, p->in_flight);
     cli_table_add(&t, _("Pool reconnects"), "%llu", (unsigned long long)p->reconnects);
     cli_table_add(&t, _("Pool failures"), "%llu", (unsigned long long)p->failures);
+    cli_table_add(&t, _("Slow database batches"), "%llu", (unsigned long long)p->slow);
   }
   cli_format_duration(buf, sizeof(buf), st->uptime_seconds);
   cli_table_add(&t, _("Uptime"), "%s", buf);

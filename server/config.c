@@ -44,6 +44,7 @@ static const key_def_t keys[] = {
     U64("database", "max_queue", db_max_queue, 1, 10000000, false),
     U64("database", "connect_timeout_ms", db_connect_timeout_ms, 100, 600000, false),
     U64("database", "query_timeout_ms", db_query_timeout_ms, 100, 3600000, false),
+    U64("database", "slow_ms", db_slow_ms, 0, 3600000, false),
     BOOL("database", "migrate_on_start", db_migrate_on_start, false),
     U64("auth", "session_lifetime_s", auth_session_lifetime_s, 1, 30 * 86400, true),
     U64("auth", "session_idle_s", auth_session_idle_s, 1, 86400, true),
@@ -76,6 +77,7 @@ void srv_config_defaults(srv_config_t *c) {
   c->db_max_queue = 10000;
   c->db_connect_timeout_ms = 5000;
   c->db_query_timeout_ms = 30000;
+  c->db_slow_ms = 1000;
   c->auth_session_lifetime_s = 43200;
   c->auth_session_idle_s = 1800;
   c->auth_session_recheck_s = 30;

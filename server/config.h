@@ -38,6 +38,7 @@ typedef struct srv_config {
   uint64_t db_max_queue;
   uint64_t db_connect_timeout_ms;
   uint64_t db_query_timeout_ms;
+  uint64_t db_slow_ms; /* 0: no slow-batch warnings */
   bool db_migrate_on_start;
   /* [auth] */
   uint64_t auth_session_lifetime_s;

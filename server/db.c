@@ -32,6 +32,7 @@
 #define DEFAULT_MAX_QUEUE 1024
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define DEFAULT_QUERY_TIMEOUT_MS 30000
+#define DEFAULT_SLOW_MS 1000
 #define MAX_POOL_SIZE 256
 /* Statements one connection may have outstanding; more wait in the pool's
  * queue so a slow batch does not gather a long tail behind it. */
@@ -122,6 +123,8 @@ struct db_pool {
   int max_queue;
   int connect_timeout_ms;
   int query_timeout_ms;
+  int slow_ms; /* < 0: no slow-batch warnings */
+  uint64_t slow;
   char **keys; /* NULL-terminated PQconnectStartParams arrays */
   char **vals;
   db_conn_t *conns;
@@ -676,6 +679,27 @@ static int conn_batch_done(db_conn_t *c, db_req_t *r) {
   return 0;
 }
 
+/* The batch at the head of c's pipeline is answered: says so when
+ * PostgreSQL took longer than slow_ms over it. The time counts from when
+ * the batch reached the head (the answer to the one before it), so a batch
+ * that only waited behind a slow one is not blamed. */
+static void warn_if_slow(const db_conn_t *c, const db_req_t *r, uint64_t now) {
+  db_pool_t *p = c->pool;
+  if (p->slow_ms < 0 || now - c->head_since_ns <= (uint64_t)p->slow_ms * NS_PER_MS) return;
+  p->slow++;
+  char names[160];
+  size_t len = 0;
+  names[0] = '\0';
+  for (int i = 0; i < r->n && len < sizeof(names); i++) {
+    int w = snprintf(names + len, sizeof(names) - len, "%s%s", i ? "," : "", p->stmts[r->calls[i].stmt].name);
+    if (w < 0) break;
+    len += (size_t)w;
+  }
+  sp_log_warning("db[%d]: slow batch: PostgreSQL took %llu ms over %s (submitted %llu ms ago)", c->id,
+                 (unsigned long long)((now - c->head_since_ns) / NS_PER_MS), names,
+                 (unsigned long long)((now - r->submit_ns) / NS_PER_MS));
+}
+
 /* Takes every complete result libpq has, in pipeline order: for each
  * statement its result then a NULL, for each batch a final PIPELINE_SYNC.
  * Only calls PQgetResult when PQisBusy says it will not block. 0, or -1
@@ -705,7 +729,9 @@ static int conn_read_results(db_conn_t *c) {
       }
       q_pop(&c->fifo);
       c->depth -= r->n;
-      c->head_since_ns = now_ns();
+      uint64_t now = now_ns();
+      if (r->cb) warn_if_slow(c, r, now);
+      c->head_since_ns = now;
       if (conn_batch_done(c, r) < 0) return -1;
       continue;
     }
@@ -1007,6 +1033,10 @@ db_pool_t *db_pool_new(uv_loop_t *loop, const db_config_t *cfg) {
   int query_ms =
       config_int(cfg->query_timeout_ms, DEFAULT_QUERY_TIMEOUT_MS, 3600000, "query timeout");
   if (size < 0 || max_queue < 0 || connect_ms < 0 || query_ms < 0) return NULL;
+  if (cfg->slow_ms > 3600000) {
+    sp_log_error("db: slow batch threshold must be at most 3600000 ms");
+    return NULL;
+  }
   const db_stmt_def_t *stmts = cfg->stmts ? cfg->stmts : db_stmts;
   int nstmts = cfg->stmts ? cfg->nstmts : DB_STMT__COUNT;
   if (nstmts < 0 || check_stmt_table(stmts, nstmts) < 0) return NULL;
@@ -1018,6 +1048,7 @@ db_pool_t *db_pool_new(uv_loop_t *loop, const db_config_t *cfg) {
   p->max_queue = max_queue;
   p->connect_timeout_ms = connect_ms;
   p->query_timeout_ms = query_ms;
+  p->slow_ms = cfg->slow_ms == 0 ? DEFAULT_SLOW_MS : cfg->slow_ms < 0 ? -1 : cfg->slow_ms;
   if (build_params(p, cfg->conninfo) < 0) {
     free_params(p);
     free(p);
@@ -1096,7 +1127,8 @@ void db_pool_stats(const db_pool_t *p, db_stats_t *out) {
   *out = (db_stats_t){.size = p->nconns,
                       .queued = p->wait.len,
                       .reconnects = p->reconnects,
-                      .failures = p->failures};
+                      .failures = p->failures,
+                      .slow = p->slow};
   for (int i = 0; i < p->nconns; i++) {
     const db_conn_t *c = &p->conns[i];
     if (c->state != CONN_READY) continue;

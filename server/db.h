@@ -42,6 +42,11 @@ typedef struct db_config {
    * for this plus one second is declared broken, and a request that waits
    * this long for a free connection fails with DB_TIMEOUT [30000]. */
   int query_timeout_ms;
+  /* A batch that PostgreSQL took longer than this to answer, counted from
+   * when it reached the head of its connection's pipeline, is logged as a
+   * warning with its statements (where a slow request's time went) [1000];
+   * negative: never. */
+  int slow_ms;
   /* Statement table the connections prepare; NULL means db_stmts. Tests and
    * tools may pass their own (the table must outlive the pool); db_query_t.stmt
    * then indexes this table. */
@@ -104,6 +109,7 @@ typedef struct db_stats {
   int in_flight;       /* batches sent and not yet answered */
   uint64_t reconnects; /* successful connects after a connection's first */
   uint64_t failures;   /* failed connect attempts and connections lost */
+  uint64_t slow;       /* batches answered after more than slow_ms (db_config_t) */
 } db_stats_t;
 
 /* Validates cfg and prepares the pool; connects nothing yet. NULL on a bad

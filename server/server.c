@@ -262,6 +262,7 @@ int srv_start(srv_t *s) {
       .max_queue = (int)s->cfg.db_max_queue,
       .connect_timeout_ms = (int)s->cfg.db_connect_timeout_ms,
       .query_timeout_ms = (int)s->cfg.db_query_timeout_ms,
+      .slow_ms = s->cfg.db_slow_ms ? (int)s->cfg.db_slow_ms : -1,
   };
   s->db = db_pool_new(s->loop, &dc);
   if (!s->db || db_pool_start(s->db) != 0) {

@@ -87,6 +87,7 @@ static void status_done(void *ud, const db_result_t *res) {
   pool.in_flight = ds.in_flight;
   pool.reconnects = ds.reconnects;
   pool.failures = ds.failures;
+  pool.slow = ds.slow;
   st.pool = &pool;
   Simpeg__V1__NameIndexState names = SIMPEG__V1__NAME_INDEX_STATE__INIT;
   if (s->names) {

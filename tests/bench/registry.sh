@@ -88,6 +88,14 @@ psql_su -c 'CHECKPOINT'
 t1=$(now)
 printf '| CHECKPOINT after that | %.1f s |\n' "$(echo "$t1 - $t0" | bc -l)"
 echo
+# From here on, PostgreSQL logs what could explain a stall: statements over
+# a second, lock waits, checkpoints and autovacuum runs; the daemon logs the
+# batches PostgreSQL took over a second to answer ([database] slow_ms). The
+# end of the output lists them.
+psql_su -c "ALTER SYSTEM SET log_min_duration_statement = 1000" -c "ALTER SYSTEM SET log_lock_waits = on" \
+	-c "ALTER SYSTEM SET log_checkpoints = on" -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" \
+	-c "SELECT pg_reload_conf()" >/dev/null
+pglog_from=$(stat -c %s "$pgdir/postgresql.log")
 
 # ---- inputs: NIPs, and name queries with one typo each ----
 # 65,536 NIPs drawn uniformly (the most simpeg-bench keeps), in a table too
@@ -291,4 +299,13 @@ psql_su -c "ALTER SYSTEM RESET synchronous_commit" -c "SELECT pg_reload_conf()" 
 echo
 sleep 1
 echo "audit log after the run: $(psql_q -c 'SELECT count(*) FROM audit_log WHERE chain_pos IS NULL') rows not yet chained; audit_verify(): $(psql_q -F ' ' -c 'SELECT rows_checked, first_broken, problem FROM audit_verify()')"
+echo
+echo "What could explain a stall during the scenarios (PostgreSQL log: statements over 1 s, lock waits, checkpoints, autovacuum; daemon: slow batches):"
+echo
+echo '```'
+tail -c +"$((pglog_from + 1))" "$pgdir/postgresql.log" |
+	grep -E 'duration: [0-9]{4,}|still waiting|acquired|checkpoint (starting|complete)|automatic (vacuum|analyze)' |
+	cut -c1-240 || true
+grep 'slow batch' "$work/simpegd.log" || true
+echo '```'
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

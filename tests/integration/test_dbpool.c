@@ -438,6 +438,49 @@ static void test_statement_timeout_keeps_connection(void **state) {
   assert_int_equal(t.stats.reconnects, 0);
 }
 
+typedef struct slow_run {
+  tally_t tally;
+  db_stats_t stats;
+} slow_run_t;
+
+static void on_slow_tally(void *ud, const db_result_t *r) {
+  slow_run_t *s = ud;
+  if (s->tally.answered + 1 == s->tally.expected) db_pool_stats(s->tally.h->pool, &s->stats);
+  on_tally(&s->tally, r);
+}
+
+/* Runs a 1.5 s sleep and three status reads pipelined behind it on one
+ * connection with the given slow_ms; returns the pool's counters. */
+static db_stats_t run_slow_batch(int slow_ms) {
+  harness_t h;
+  db_config_t cfg = test_config(main_conninfo);
+  cfg.pool_size = 1;
+  cfg.slow_ms = slow_ms;
+  h_init(&h, &cfg, 30000);
+  assert_int_equal(db_pool_start(h.pool), 0);
+  slow_run_t s = {.tally = {.h = &h, .expected = 4}};
+  const char *secs[] = {"1.5"};
+  db_query_t sleep = query(T_SLEEP, 1, secs), status = query(T_STATUS, 0, NULL);
+  assert_int_equal(submit(&h, &sleep, 1, 0, on_slow_tally, &s), 0);
+  for (int i = 0; i < 3; i++) assert_int_equal(submit(&h, &status, 1, 0, on_slow_tally, &s), 0);
+  h_run(&h);
+  assert_int_equal(s.tally.by_status[DB_OK], 4);
+  return s.stats;
+}
+
+/* A batch PostgreSQL takes longer than slow_ms over is counted (and
+ * logged); the batches that only waited behind it in the pipeline are not,
+ * since their time counts from when they reached its head. A negative
+ * slow_ms counts nothing. (The margins are wide: 1.5 s against 1 s, and a
+ * status read far under 1 s.) */
+static void test_slow_batch_is_counted_not_the_ones_behind_it(void **state) {
+  (void)state;
+  db_stats_t on = run_slow_batch(1000);
+  assert_int_equal(on.slow, 1);
+  db_stats_t off = run_slow_batch(-1);
+  assert_int_equal(off.slow, 0);
+}
+
 typedef struct octets_run {
   tally_t tally;
   int wrong;
@@ -947,6 +990,7 @@ int main(void) {
       cmocka_unit_test(test_pool_answers_1000_status_queries),
       cmocka_unit_test(test_failed_batch_is_atomic_and_isolated),
       cmocka_unit_test(test_statement_timeout_keeps_connection),
+      cmocka_unit_test(test_slow_batch_is_counted_not_the_ones_behind_it),
       cmocka_unit_test(test_large_binary_parameters_are_copied_and_flushed),
       cmocka_unit_test(test_busy_queue_and_close_fail_cleanly),
       cmocka_unit_test(test_unreachable_server_fails_within_connect_timeout),
