@@ -783,8 +783,9 @@ static void pool_dispatch(db_pool_t *p) {
       db_conn_t *c = &p->conns[i];
       if (c->state != CONN_READY) continue;
       if (c->depth > 0 && c->depth + r->n > CONN_MAX_DEPTH) continue;
-      /* Nothing queues behind a long batch: it is always its connection's tail. */
-      if (c->fifo.tail && c->fifo.tail->timeout_ms) continue;
+      /* Nothing queues behind a long or background batch: it is always its
+       * connection's tail. */
+      if (c->fifo.tail && (c->fifo.tail->timeout_ms || (c->fifo.tail->flags & DB_ALONE))) continue;
       if (!best || c->depth < best->depth) best = c;
     }
     if (!best) break;

@@ -61,6 +61,10 @@ typedef struct db_config {
 /* The batch only reads: if its connection breaks before the answer arrives,
  * it is sent once more on the next connection available. */
 #define DB_RETRY_SAFE 0x1u
+/* Background work (the daemon's timers): no other batch is queued behind
+ * it on its connection while it runs, so that a run that turns out slow
+ * holds up nobody's request; they go to the other connections. */
+#define DB_ALONE 0x2u
 
 enum db_status {
   DB_OK = 0,      /* every statement ran and the batch committed */

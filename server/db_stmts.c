@@ -17,7 +17,8 @@
   " coalesce((extract(epoch FROM l.last_login_at) * 1000000)::bigint, 0) AS last_login_us,"           \
   " u.version AS version, o.path AS office_path"
 #define USER_FROM "users u JOIN offices o ON o.id = u.office_id LEFT JOIN user_logins l ON l.user_id = u.id"
-/* The audit trigger fills seq, at and xid; the chainer (ticker.c) the hashes. */
+/* The audit trigger fills seq, at and xid; the chainer (ticker.c) links the
+ * row into audit_chain later (migration 0018). */
 #define AUDIT_COLS "actor_user_id, actor, actor_office, client_addr, method, entity, entity_id"
 #define AUDIT_ACTOR "$1::bigint, $2::text, $3::text, $4::text"
 /* Ends the sessions of the account a CTE named u changed. */
@@ -227,7 +228,9 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
     [DB_STMT_AUDIT_LIST] = {"audit_list",
                             "SELECT a.seq, (extract(epoch FROM a.at) * 1000000)::bigint, a.actor, a.actor_office,"
                             " a.client_addr, a.method, a.entity, a.entity_id, coalesce(a.before::text, ''),"
-                            " coalesce(a.after::text, ''), coalesce(encode(a.hash, 'hex'), '') FROM audit_log a"
+                            " coalesce(a.after::text, ''),"
+                            " coalesce((SELECT encode(c.hash, 'hex') FROM audit_chain c WHERE c.seq = a.seq), '')"
+                            " FROM audit_log a"
                             " WHERE ($1::bool OR EXISTS (SELECT 1 FROM offices o WHERE o.code = a.actor_office"
                             "  AND starts_with(o.path, $2::text) AND starts_with(o.path, $3::text)))"
                             " AND ($4::text = '' OR a.actor = $4::text) AND ($5::text = '' OR a.entity = $5::text)"

@@ -213,7 +213,7 @@ static void run(uv_timer_t *h) {
   db_query_t q = {.stmt = ns->loaded ? DB_STMT_NAMES_DELTA : DB_STMT_NAMES_LOAD,
                   .nparams = ns->loaded ? 2 : 1, .values = v};
   ns->busy = true;
-  if (db_submit(ns->pool, &q, 1, DB_RETRY_SAFE, loaded, ns) != 0) ns->busy = false; /* the pool is closing */
+  if (db_submit(ns->pool, &q, 1, DB_RETRY_SAFE | DB_ALONE, loaded, ns) != 0) ns->busy = false; /* the pool is closing */
 }
 
 name_sync_t *name_sync_start(uv_loop_t *loop, db_pool_t *pool, name_index_t *ix, unsigned period_ms) {

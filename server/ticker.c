@@ -62,7 +62,7 @@ static void ticker_run(uv_timer_t *h) {
   const char *v[1] = {max};
   db_query_t q = {.stmt = t->stmt, .nparams = 1, .values = v};
   t->in_flight = true;
-  if (db_submit(t->pool, &q, 1, 0, ticker_done, t) != 0) {
+  if (db_submit(t->pool, &q, 1, DB_ALONE, ticker_done, t) != 0) {
     /* The pool is closing: stop quietly, ticker_stop frees us. */
     t->in_flight = false;
     return;

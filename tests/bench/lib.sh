@@ -53,6 +53,25 @@ bench_daemon_start() {
 	env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
 	"$root/deploy/certs.sh" "$work/certs" >/dev/null
 	conninfo=$("$root/deploy/pgsql.sh" conninfo "$pgdir")
+	# SIMPEG_BENCH_EXPLAIN_MS=N: PostgreSQL logs the plan, with row counts
+	# and buffers, of every statement (nested ones too) over N ms, for
+	# finding where a stall's time went. It costs a little on every
+	# statement: numbers from such a run are not for PERFORMANCE.md.
+	if [ -n "${SIMPEG_BENCH_EXPLAIN_MS:-}" ]; then
+		# and pg_stat_statements counts every statement, nested ones too
+		"$root/deploy/pgsql.sh" psql "$pgdir" -X -q -v ON_ERROR_STOP=1 \
+			-c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null
+		env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" stop "$pgdir" >/dev/null
+		env -u SIMPEG_PG_FAST "$root/deploy/pgsql.sh" start "$pgdir" >/dev/null
+		"$root/deploy/pgsql.sh" psql "$pgdir" -X -q -v ON_ERROR_STOP=1 -d simpeg \
+			-c "CREATE EXTENSION pg_stat_statements" -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
+			-c "LOAD 'auto_explain'" -c "ALTER SYSTEM SET session_preload_libraries = 'auto_explain'" \
+			-c "ALTER SYSTEM SET auto_explain.log_min_duration = ${SIMPEG_BENCH_EXPLAIN_MS}" \
+			-c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
+			-c "ALTER SYSTEM SET auto_explain.log_analyze = on" \
+			-c "ALTER SYSTEM SET auto_explain.log_buffers = on" \
+			-c "ALTER SYSTEM SET auto_explain.log_timing = off" -c "SELECT pg_reload_conf()" >/dev/null
+	fi
 	{
 		printf '[server]\nlisten = 127.0.0.1:%s\nmax_connections = 5000\n' "$port"
 		printf '[tls]\ncert = %s\nkey = %s\n' "$work/certs/server.pem" "$work/certs/server.key"

@@ -298,7 +298,7 @@ done
 psql_su -c "ALTER SYSTEM RESET synchronous_commit" -c "SELECT pg_reload_conf()" >/dev/null
 echo
 sleep 1
-echo "audit log after the run: $(psql_q -c 'SELECT count(*) FROM audit_log WHERE chain_pos IS NULL') rows not yet chained; audit_verify(): $(psql_q -F ' ' -c 'SELECT rows_checked, first_broken, problem FROM audit_verify()')"
+echo "audit log after the run: audit_verify() (rows checked, first broken, problem, rows not yet chained): $(psql_q -F ' ' -c 'SELECT rows_checked, first_broken, problem, unchained FROM audit_verify()')"
 echo
 echo "What could explain a stall during the scenarios (PostgreSQL log: statements over 1 s, lock waits, checkpoints, autovacuum; daemon: slow batches):"
 echo
@@ -308,4 +308,13 @@ tail -c +"$((pglog_from + 1))" "$pgdir/postgresql.log" |
 	cut -c1-240 || true
 grep 'slow batch' "$work/simpegd.log" || true
 echo '```'
+if [ -n "${SIMPEG_BENCH_EXPLAIN_MS:-}" ]; then
+	echo
+	echo "pg_stat_statements (SIMPEG_BENCH_EXPLAIN_MS run), the top statements by time:"
+	echo
+	psql_su -d simpeg -P footer=off -A -F ' | ' -c "SELECT calls, round(total_exec_time) AS ms,
+		round((total_exec_time / calls)::numeric, 3) AS ms_per_call, shared_blks_hit / calls AS hits_per_call,
+		left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+		FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25"
+fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

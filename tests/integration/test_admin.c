@@ -1207,18 +1207,30 @@ static void audit_list_is_scoped_and_pages_newest_first(void **state) {
 
 /* Runs one statement with a trigger of audit_log switched off, as only the
  * table's owner can: this is the tampering AuditVerify must find. */
-static void tamper(const char *trigger, const char *stmt, const char *seq) {
-  sql_do(fmt("ALTER TABLE audit_log DISABLE TRIGGER %s", trigger));
+/* Runs stmt with one trigger of table (audit_log or audit_chain) off. */
+static void tamper_table(const char *table, const char *trigger, const char *stmt, const char *seq) {
+  sql_do(fmt("ALTER TABLE %s DISABLE TRIGGER %s", table, trigger));
   const char *v[] = {seq};
   PQclear(sql(stmt, seq ? 1 : 0, seq ? v : NULL));
-  sql_do(fmt("ALTER TABLE audit_log ENABLE TRIGGER %s", trigger));
+  sql_do(fmt("ALTER TABLE %s ENABLE TRIGGER %s", table, trigger));
 }
 
+static void tamper(const char *trigger, const char *stmt, const char *seq) {
+  tamper_table("audit_log", trigger, stmt, seq);
+}
+
+static void tamper_chain(const char *stmt, const char *seq) {
+  tamper_table("audit_chain", "audit_chain_append_only", stmt, seq);
+}
+
+#define UNCHAINED "NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.seq = audit_log.seq)"
+
 /* Waits (up to 10 s) until the daemon's chainer has linked every audit row
- * whose transaction is over (migration 0010): rows are written unchained. */
+ * whose transaction is over (migrations 0010, 0018): rows are written
+ * unchained and linked into audit_chain later. */
 static void wait_chained(void) {
   for (int i = 0; i < 200; i++) {
-    if (sql_int("SELECT count(*) FROM audit_log WHERE chain_pos IS NULL", 0, NULL) == 0) return;
+    if (sql_int("SELECT count(*) FROM audit_log WHERE " UNCHAINED, 0, NULL) == 0) return;
     usleep(50 * 1000);
   }
   fail_msg("audit rows still unchained after 10 s");
@@ -1227,7 +1239,13 @@ static void wait_chained(void) {
 /* The seq of the row at chain position pos. */
 static long long seq_at(long long pos) {
   const char *v[] = {fmt("%lld", pos)};
-  return sql_int("SELECT seq FROM audit_log WHERE chain_pos = $1::bigint", 1, v);
+  return sql_int("SELECT seq FROM audit_chain WHERE chain_pos = $1::bigint", 1, v);
+}
+
+/* The chain position of audit row seq (0: none). */
+static long long pos_of(const char *seq) {
+  const char *v[] = {seq};
+  return sql_int("SELECT coalesce((SELECT chain_pos FROM audit_chain WHERE seq = $1::bigint), 0)", 1, v);
 }
 
 static void expect_verify(spc_sync_t *s, bool ok, const char *problem, long long seq) {
@@ -1248,7 +1266,7 @@ static void audit_verify_finds_changed_and_deleted_rows(void **state) {
   wait_chained();
   expect_verify(s, true, "", 0);
 
-  long long last = sql_int("SELECT max(chain_pos) FROM audit_log", 0, NULL);
+  long long last = sql_int("SELECT max(chain_pos) FROM audit_chain", 0, NULL);
   assert_true(last > 10);
   long long mid_seq = seq_at(last - 3), next_seq = seq_at(last - 2), end_seq = seq_at(last),
             before_end_seq = seq_at(last - 1);
@@ -1256,8 +1274,10 @@ static void audit_verify_finds_changed_and_deleted_rows(void **state) {
   snprintf(mid, sizeof(mid), "%lld", mid_seq);
   snprintf(end, sizeof(end), "%lld", end_seq);
   sql_do("CREATE TEMP TABLE saved_audit AS SELECT * FROM audit_log WITH NO DATA");
+  sql_do("CREATE TEMP TABLE saved_chain AS SELECT * FROM audit_chain WITH NO DATA");
   const char *v[] = {mid};
   PQclear(sql("INSERT INTO saved_audit SELECT * FROM audit_log WHERE seq = $1", 1, v));
+  PQclear(sql("INSERT INTO saved_chain SELECT * FROM audit_chain WHERE seq = $1", 1, v));
 
   /* A changed row: its hash no longer matches. */
   tamper("audit_append_only", "UPDATE audit_log SET entity_id = entity_id || '-x' WHERE seq = $1", mid);
@@ -1268,15 +1288,13 @@ static void audit_verify_finds_changed_and_deleted_rows(void **state) {
 
   /* A row changed and re-hashed by someone who knows the scheme: the
    * next row's link to it breaks. */
-  sql_do("ALTER TABLE audit_log DISABLE TRIGGER audit_append_only");
-  PQclear(sql("UPDATE audit_log SET actor = 'someone-else' WHERE seq = $1", 1, v));
-  PQclear(sql("UPDATE audit_log SET hash = sha256(prev_hash || convert_to(audit_row_text(audit_log), 'UTF8'))"
-              " WHERE seq = $1",
-              1, v));
-  sql_do("ALTER TABLE audit_log ENABLE TRIGGER audit_append_only");
+  tamper("audit_append_only", "UPDATE audit_log SET actor = 'someone-else' WHERE seq = $1", mid);
+  tamper_chain("UPDATE audit_chain c SET hash = sha256(c.prev_hash || convert_to(audit_row_text(a), 'UTF8'))"
+               " FROM audit_log a WHERE a.seq = c.seq AND c.seq = $1",
+               mid);
   expect_verify(s, false, "chain_break", next_seq);
-  tamper("audit_append_only",
-         "UPDATE audit_log a SET actor = s.actor, hash = s.hash FROM saved_audit s WHERE a.seq = s.seq", NULL);
+  tamper("audit_append_only", "UPDATE audit_log a SET actor = s.actor FROM saved_audit s WHERE a.seq = s.seq", NULL);
+  tamper_chain("UPDATE audit_chain c SET hash = s.hash FROM saved_chain s WHERE c.seq = s.seq", NULL);
   expect_verify(s, true, "", 0);
 
   /* A deleted row in the middle: the chain breaks at the row after it. */
@@ -1285,18 +1303,13 @@ static void audit_verify_finds_changed_and_deleted_rows(void **state) {
   tamper("audit_stamp", "INSERT INTO audit_log SELECT * FROM saved_audit", NULL);
   expect_verify(s, true, "", 0);
 
-  /* A chained row pushed back out of the chain, to be re-linked at its
-   * end: the gap it leaves breaks the chain just the same. */
-  tamper("audit_append_only", "UPDATE audit_log SET chain_pos = NULL, prev_hash = NULL, hash = NULL WHERE seq = $1",
-         mid);
-  wait_chained();
+  /* A row's chain entry deleted: the row is unchained again, the chainer
+   * does not link it a second time (its place is behind the watermark),
+   * and the gap breaks the chain. */
+  tamper_chain("DELETE FROM audit_chain WHERE seq = $1", mid);
   expect_verify(s, false, "chain_break", next_seq);
-  sql_do("ALTER TABLE audit_log DISABLE TRIGGER audit_append_only");
-  sql_do("UPDATE audit_head h SET seq = h.seq - 1, hash = a.prev_hash FROM audit_log a, saved_audit s"
-         " WHERE a.seq = s.seq");
-  sql_do("UPDATE audit_log a SET chain_pos = s.chain_pos, prev_hash = s.prev_hash, hash = s.hash"
-         " FROM saved_audit s WHERE a.seq = s.seq");
-  sql_do("ALTER TABLE audit_log ENABLE TRIGGER audit_append_only");
+  assert_int_equal(pos_of(mid), 0);
+  tamper_chain("INSERT INTO audit_chain SELECT * FROM saved_chain", NULL);
   expect_verify(s, true, "", 0);
 
   /* The last row deleted: only the head knows. */
@@ -1308,6 +1321,7 @@ static void audit_verify_finds_changed_and_deleted_rows(void **state) {
   tamper("audit_stamp", "INSERT INTO audit_log SELECT * FROM saved_audit", NULL);
   expect_verify(s, true, "", 0);
   sql_do("DROP TABLE saved_audit");
+  sql_do("DROP TABLE saved_chain");
   spc_sync_close(s);
 }
 
@@ -1336,7 +1350,7 @@ static void audit_rows_are_chained_in_transaction_order_once_earlier_ones_finish
   assert_true(later > 0);
   usleep(1000 * 1000); /* five chainer periods */
   const char *lv[] = {fmt("%lld", later)};
-  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE seq = $1::bigint AND chain_pos IS NULL", 1, lv), 1);
+  assert_int_equal(pos_of(lv[0]), 0);
   /* AuditList shows it already, with its seq and no hash yet. */
   resp = audit_list(ROOT, ROOT_USER, "user", PLG_USER, 0, 1);
   harness_expect_ok(resp, RES(AUDIT_LIST));
@@ -1358,8 +1372,9 @@ static void audit_rows_are_chained_in_transaction_order_once_earlier_ones_finish
   PQclear(r);
   PQfinish(open);
   wait_chained();
-  long long open_pos = sql_int("SELECT chain_pos FROM audit_log WHERE entity = 'test' AND entity_id = $1", 1, v);
-  long long later_pos = sql_int("SELECT chain_pos FROM audit_log WHERE seq = $1::bigint", 1, lv);
+  long long open_pos = pos_of(fmt("%lld", sql_int("SELECT seq FROM audit_log WHERE entity = 'test' AND entity_id = $1",
+                                                  1, v)));
+  long long later_pos = pos_of(lv[0]);
   assert_true(open_pos > 0);
   assert_true(open_pos < later_pos);
   assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 || '-undone'", 1, v), 0);
@@ -1374,40 +1389,50 @@ static void audit_rows_are_chained_in_transaction_order_once_earlier_ones_finish
   spc_sync_close(s);
 }
 
-/* Writers cannot place a row in the chain themselves, and once placed it
- * never changes: the one update allowed is the chainer's first linking. */
+/* Writers cannot choose a row's number, time or transaction; no row of
+ * the log or of the chain ever changes or goes away (TRUNCATE included);
+ * the chainer links each row exactly once. */
 static void audit_rows_cannot_be_chained_or_changed_by_writers(void **state) {
   const char *tag = un("forged");
   const char *v[] = {tag};
-  PQclear(sql("INSERT INTO audit_log (seq, method, entity, entity_id, chain_pos, prev_hash, hash)"
-              " VALUES (1, 'Test', 'test', $1, 1, '\\x00', '\\x00')",
+  PQclear(sql("INSERT INTO audit_log (seq, at, method, entity, entity_id, xid)"
+              " VALUES (1, '2000-01-01', 'Test', 'test', $1, '3'::xid8)",
               1, v));
-  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND seq > 1 AND chain_pos IS NULL"
-                           " AND hash IS NULL AND xid IS NOT NULL",
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND seq > 1"
+                           " AND at > now() - interval '1 hour' AND xid > '3'::xid8",
                            1, v),
                    1);
-  /* Not even the unchained row's content may change, nor a chained row's
-   * place or hash, and no row goes away. */
+  const char *seq = fmt("%lld", sql_int("SELECT seq FROM audit_log WHERE entity_id = $1", 1, v));
+  const char *sv[] = {seq};
+  wait_chained();
+  assert_true(pos_of(seq) > 0);
   const char *bad[] = {
-      "UPDATE audit_log SET actor = 'x' WHERE entity_id = $1",
-      "UPDATE audit_log SET chain_pos = 0, prev_hash = '\\x00', hash = '\\x00', actor = 'x' WHERE entity_id = $1",
-      "DELETE FROM audit_log WHERE entity_id = $1",
+      "UPDATE audit_log SET actor = 'x' WHERE seq = $1::bigint",
+      "DELETE FROM audit_log WHERE seq = $1::bigint",
+      "UPDATE audit_chain SET hash = '\\x00' WHERE seq = $1::bigint",
+      "UPDATE audit_chain SET chain_pos = chain_pos WHERE seq = $1::bigint",
+      "DELETE FROM audit_chain WHERE seq = $1::bigint",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    PGresult *r = PQexecParams(PG, bad[i], 1, NULL, v, NULL, NULL, 0);
-    if (PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdTuples(r), "0") == 0) {
-      PQclear(r);
-      continue; /* matched nothing: nothing changed either */
-    }
-    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    PGresult *r = PQexecParams(PG, bad[i], 1, NULL, sv, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_FATAL_ERROR) fail_msg("not refused: %s", bad[i]);
     assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
     PQclear(r);
   }
-  wait_chained();
-  PGresult *r = PQexecParams(PG, "UPDATE audit_log SET hash = hash WHERE entity_id = $1", 1, NULL, v, NULL, NULL, 0);
-  assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
-  PQclear(r);
-  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND chain_pos IS NOT NULL", 1, v), 1);
+  const char *truncate[] = {"TRUNCATE audit_log", "TRUNCATE audit_chain"};
+  for (size_t i = 0; i < 2; i++) {
+    /* in a transaction rolled back, in case the refusal ever fails */
+    PQclear(PQexec(PG, "BEGIN"));
+    PGresult *r = PQexec(PG, truncate[i]);
+    if (PQresultStatus(r) != PGRES_FATAL_ERROR) fail_msg("not refused: %s", truncate[i]);
+    assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+    PQclear(r);
+    PQclear(PQexec(PG, "ROLLBACK"));
+  }
+  /* Linked once, unchanged, and the chain still verifies up to the head. */
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_chain WHERE seq = $1::bigint", 1, sv), 1);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE seq = $1::bigint AND actor = ''", 1, sv), 1);
+  assert_string_equal(harness_sql_text(PG, "SELECT problem FROM audit_verify()", 0, NULL), "");
 }
 
 /* A row that waits for the chainer far longer than any transaction lasts

@@ -213,6 +213,82 @@ static void test_migrate_twice_is_idempotent(void **state) {
   assert_int_equal(admin_int(ci, "SELECT count(*) FROM schema_migrations"), sp_schema_expected());
 }
 
+/* Migration 0018 moves the audit chain out of audit_log into audit_chain:
+ * a registry whose rows were linked by the old chainer (0010), some still
+ * waiting, keeps every hash and position, verifies, and its waiting rows
+ * are linked after the moved ones by the new chainer. */
+static void pg_ok(PGconn *pg, const char *sql) {
+  PGresult *r = PQexec(pg, sql);
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_msg("%.60s: %s", sql, PQresultErrorMessage(r));
+  PQclear(r);
+}
+
+static char *pg_text(PGconn *pg, const char *sql) {
+  PGresult *r = PQexec(pg, sql);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) fail_msg("%.60s: %s", sql, PQresultErrorMessage(r));
+  char *v = strdup(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return v;
+}
+
+/* Calls the chainer until it has linked `want` rows (a transaction of a
+ * test running beside this one can hold back the xmin for a moment). */
+static void chain_rows(PGconn *pg, int want) {
+  int linked = 0;
+  for (int i = 0; i < 200 && linked < want; i++) {
+    char *n = pg_text(pg, "SELECT audit_chain_pending(1000)");
+    if (atoi(n) > 0) linked += atoi(n);
+    free(n);
+    if (linked < want) usleep(50 * 1000);
+  }
+  assert_int_equal(linked, want);
+}
+
+static void test_audit_chain_migration_keeps_every_link(void **state) {
+  (void)state;
+  char ci[1024];
+  fresh_schema("chain18");
+  schema_conninfo(ci, sizeof(ci), "chain18");
+  PGconn *pg = PQconnectdb(ci);
+  assert_int_equal(PQstatus(pg), CONNECTION_OK);
+  PQsetNoticeProcessor(pg, quiet_notice, NULL);
+  int at = 0;
+  while (at < sp_migrations_count && sp_migrations[at].version < 18) pg_ok(pg, sp_migrations[at++].sql);
+  assert_true(at < sp_migrations_count);
+  assert_int_equal(sp_migrations[at].version, 18);
+
+  const char *add = "INSERT INTO audit_log (method, entity, entity_id) SELECT 'Test', 'test', g::text"
+                    " FROM generate_series(1, 10) g";
+  for (int i = 0; i < 3; i++) pg_ok(pg, add);
+  chain_rows(pg, 30);
+  pg_ok(pg, add); /* ten rows left for the new chainer */
+  char *before = pg_text(pg, "SELECT string_agg(chain_pos || ':' || seq || ':' || encode(prev_hash, 'hex') || ':'"
+                             " || encode(hash, 'hex'), ',' ORDER BY chain_pos) FROM audit_log");
+
+  pg_ok(pg, sp_migrations[at].sql);
+  char *after = pg_text(pg, "SELECT string_agg(chain_pos || ':' || seq || ':' || encode(prev_hash, 'hex') || ':'"
+                            " || encode(hash, 'hex'), ',' ORDER BY chain_pos) FROM audit_chain");
+  assert_string_equal(after, before);
+  char *v = pg_text(pg, "SELECT rows_checked || ' ' || problem || ' ' || unchained FROM audit_verify()");
+  assert_string_equal(v, "30  10");
+  free(v);
+  chain_rows(pg, 10);
+  pg_ok(pg, add);
+  chain_rows(pg, 10);
+  v = pg_text(pg, "SELECT rows_checked || ' ' || problem || ' ' || unchained FROM audit_verify()");
+  assert_string_equal(v, "50  0");
+  free(v);
+  /* in (xid, seq) order after the moved ones, as the old chainer would have */
+  v = pg_text(pg, "SELECT count(*) FROM (SELECT c.chain_pos, row_number() OVER (ORDER BY a.xid, a.seq) AS k"
+                  " FROM audit_chain c JOIN audit_log a ON a.seq = c.seq) x WHERE chain_pos <> k");
+  assert_string_equal(v, "0");
+  free(v);
+  free(before);
+  free(after);
+  PQfinish(pg);
+}
+
 typedef struct migrate_thread {
   const char *conninfo;
   pthread_barrier_t *start;
@@ -479,6 +555,64 @@ static void test_slow_batch_is_counted_not_the_ones_behind_it(void **state) {
   assert_int_equal(on.slow, 1);
   db_stats_t off = run_slow_batch(-1);
   assert_int_equal(off.slow, 0);
+}
+
+/* A background batch (DB_ALONE) and the requests that come while it runs. */
+typedef struct alone_run {
+  harness_t *h;
+  uv_timer_t poll;
+  int answered;
+  int sleep_position; /* 1-based order of the sleep's answer */
+  int failed;
+} alone_run_t;
+
+enum { ALONE_READS = 6 };
+
+static void on_alone_answer(void *ud, const db_result_t *r) {
+  alone_run_t *a = ud;
+  if (r->status != DB_OK) a->failed++;
+  if (++a->answered == ALONE_READS + 1) h_close_pool(a->h);
+}
+
+static void on_alone_sleep(void *ud, const db_result_t *r) {
+  alone_run_t *a = ud;
+  a->sleep_position = a->answered + 1;
+  on_alone_answer(ud, r);
+}
+
+/* Once both connections are up: the background sleep, then the reads. */
+static void on_alone_poll(uv_timer_t *t) {
+  alone_run_t *a = t->data;
+  db_stats_t st;
+  db_pool_stats(a->h->pool, &st);
+  if (st.connected < 2) return;
+  uv_close((uv_handle_t *)t, NULL);
+  const char *secs[] = {"1"};
+  db_query_t sleep = query(T_SLEEP, 1, secs), status = query(T_STATUS, 0, NULL);
+  assert_int_equal(db_submit(a->h->pool, &sleep, 1, DB_ALONE, on_alone_sleep, a), 0);
+  for (int i = 0; i < ALONE_READS; i++)
+    assert_int_equal(db_submit(a->h->pool, &status, 1, 0, on_alone_answer, a), 0);
+}
+
+/* Nothing is queued behind a background batch: while a 1 s one runs on one
+ * of two connections, every read goes to the other and is answered first.
+ * (Without DB_ALONE the least-loaded choice puts every other read behind
+ * the sleep.) */
+static void test_no_request_waits_behind_background_work(void **state) {
+  (void)state;
+  harness_t h;
+  db_config_t cfg = test_config(main_conninfo);
+  cfg.pool_size = 2;
+  h_init(&h, &cfg, 30000);
+  assert_int_equal(db_pool_start(h.pool), 0);
+  alone_run_t a = {.h = &h};
+  uv_timer_init(&h.loop, &a.poll);
+  a.poll.data = &a;
+  uv_timer_start(&a.poll, on_alone_poll, 10, 10);
+  h_run(&h);
+  assert_int_equal(a.failed, 0);
+  assert_int_equal(a.answered, ALONE_READS + 1);
+  assert_int_equal(a.sleep_position, ALONE_READS + 1);
 }
 
 typedef struct octets_run {
@@ -987,10 +1121,12 @@ int main(void) {
       cmocka_unit_test(test_migrate_twice_is_idempotent),
       cmocka_unit_test(test_migrate_concurrent_starts_apply_once),
       cmocka_unit_test(test_migrate_refuses_changed_or_newer_schema),
+      cmocka_unit_test(test_audit_chain_migration_keeps_every_link),
       cmocka_unit_test(test_pool_answers_1000_status_queries),
       cmocka_unit_test(test_failed_batch_is_atomic_and_isolated),
       cmocka_unit_test(test_statement_timeout_keeps_connection),
       cmocka_unit_test(test_slow_batch_is_counted_not_the_ones_behind_it),
+      cmocka_unit_test(test_no_request_waits_behind_background_work),
       cmocka_unit_test(test_large_binary_parameters_are_copied_and_flushed),
       cmocka_unit_test(test_busy_queue_and_close_fail_cleanly),
       cmocka_unit_test(test_unreachable_server_fails_within_connect_timeout),
