@@ -81,20 +81,26 @@ CREATE INDEX audit_log_xid ON audit_log (xid, seq);
 -- when another chainer holds the head (it will take these rows too). Safe
 -- with any number of daemons: the head row is the lock, taken only when
 -- there is work, so an idle chainer writes nothing (and costs no fsync).
+-- Every statement is planned with its values (force_custom_plan): a generic
+-- plan cannot tell how few rows lie above the watermark, and for an
+-- EXISTS it chose a scan of the whole log (measured: 133 ms at 600,000
+-- rows, every 200 ms). The reads go through the (xid, seq) index in its
+-- order, which the planner keeps even then.
 CREATE OR REPLACE FUNCTION audit_chain_pending(p_max integer) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
   head audit_head%ROWTYPE;
   r audit_log%ROWTYPE;
+  first_xid xid8;
   n integer := 0;
   seqs bigint[] := '{}';
   prevs bytea[] := '{}';
   hashes bytea[] := '{}';
 BEGIN
   SELECT * INTO head FROM audit_head WHERE one;
-  IF NOT EXISTS (SELECT 1 FROM audit_log
-                 WHERE (xid, seq) > (head.last_xid, head.last_seq)
-                   AND xid < pg_snapshot_xmin(pg_current_snapshot())) THEN
+  SELECT a.xid INTO first_xid FROM audit_log a
+   WHERE (a.xid, a.seq) > (head.last_xid, head.last_seq) ORDER BY a.xid, a.seq LIMIT 1;
+  IF first_xid IS NULL OR first_xid >= pg_snapshot_xmin(pg_current_snapshot()) THEN
     RETURN 0;
   END IF;
   -- Locked, the head is read again: a chainer that held it before us may

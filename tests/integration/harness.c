@@ -274,10 +274,18 @@ bool daemon_start_with_cert(daemon_t *d, const char *extra_ini, const char *cert
   return false;
 }
 
+/* A daemon that stopped cleanly leaves nothing behind; one that did not
+ * keeps its directory, so the log the caller points to is still there. */
 int daemon_stop(daemon_t *d) {
   if (d->pid <= 0) return -1;
   kill(d->pid, SIGTERM);
-  return daemon_wait_exit(d);
+  int rc = daemon_wait_exit(d);
+  if (rc == 0 && d->dir[0]) {
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+    harness_sh(cmd);
+  }
+  return rc;
 }
 
 int daemon_wait_exit(daemon_t *d) {

@@ -46,7 +46,8 @@ bool daemon_start(daemon_t *d, const char *extra_ini);
  * ping (and client_options) present cert/key. */
 bool daemon_start_with_cert(daemon_t *d, const char *extra_ini, const char *cert, const char *key);
 /* SIGTERM and wait; returns the exit status (0 = clean exit, no leaks under
- * the sanitizers) or -1 when it had to be killed. */
+ * the sanitizers) or -1 when it had to be killed. A clean exit removes the
+ * daemon's directory (config and log); otherwise it stays for reading. */
 int daemon_stop(daemon_t *d);
 /* Resident memory in KiB (from /proc). */
 /* Waits (up to 30 s) for an exit already under way; as daemon_stop. */
