@@ -486,6 +486,11 @@ static int employee_list_run(cli_ctx_t *ctx, void *state, int argc, char **argv)
 
 static int employee_search_run(cli_ctx_t *ctx, void *state, int argc, char **argv) {
   employee_state_t *st = state;
+  int nrc = read_nik(ctx, st);
+  if (nrc) return nrc;
+  if ((argc > 0) == (st->nik != NULL))
+    return cli_fail(ctx, CLI_EXIT_USAGE, "usage", "%s",
+                    _("'employee search' takes WORDS or --nik NIK (or --nik-stdin), not both"));
   /* Several words are one query: `employee search budi santoso`. */
   size_t len = 1;
   for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
@@ -501,6 +506,7 @@ static int employee_search_run(cli_ctx_t *ctx, void *state, int argc, char **arg
   }
   Simpeg__V1__EmployeeSearch m = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
   m.query = query;
+  m.nik = (char *)(st->nik ? st->nik : "");
   m.office_code = (char *)(st->office ? st->office : "");
   m.limit = (uint32_t)st->limit;
   Simpeg__V1__Request req = SIMPEG__V1__REQUEST__INIT;
@@ -651,7 +657,7 @@ static const cli_sub_t employee_subs[] = {
     {"show", 1, 1, employee_show_run},
     {"edit", 1, 1, employee_edit_run},
     {"list", 0, 0, employee_list_run},
-    {"search", 1, 16, employee_search_run},
+    {"search", 0, 16, employee_search_run},
     {"history", 1, 2, history_run},
     /* registry views (svc_views.c) */
     {"duk", 0, 0, employee_duk_run},
@@ -692,6 +698,8 @@ const cli_command_t cli_cmd_employee = {
         "      the employees of your offices (or below CODE), a page at a time\n"
         "  employee search WORDS... [--office CODE] [--limit N]\n"
         "      by name (typos and word order do not matter) or by the start of a NIP\n"
+        "  employee search --nik NIK|--nik-stdin [--office CODE]\n"
+        "      by NIK (the results show it only to roles that may see it)\n"
         "  employee history add NIP --kind KIND [ENTRY OPTIONS]\n"
         "  employee history list NIP [--kind KIND]\n"
         "  employee duk [--office CODE] [--after CURSOR] [--limit N]\n"

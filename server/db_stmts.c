@@ -516,6 +516,9 @@ const db_stmt_def_t db_stmts[DB_STMT__COUNT] = {
                                 EMP_SEARCH("$5::bool AND e.nip BETWEEN rpad($4::text, 18, '0') AND rpad($4::text, 18, '9')"
                                            " AND e.nip LIKE $4::text || '%'"),
                                 7},
+    /* $4 the hex SHA-256 of the NIK's 16 digits, computed by the daemon (as
+     * nik_hash is): the NIK itself never reaches PostgreSQL or its log. */
+    [DB_STMT_EMP_SEARCH_NIK] = {"emp_search_nik", EMP_SEARCH("$5::bool AND e.nik_hash = decode($4::text, 'hex')"), 7},
     /* History inserts: $5 nip, $6 scope, $7 branch, $8 decree number, $9
      * decree date (NULL), then the entry's fields. Each locks the employee
      * row (the derived current values are recomputed by the history

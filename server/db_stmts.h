@@ -68,6 +68,7 @@ enum db_stmt_id {
   DB_STMT_EMP_LIST,         /* one page by NIP, audited */
   DB_STMT_EMP_SEARCH,       /* by name similarity, audited */
   DB_STMT_EMP_SEARCH_NIP,   /* by NIP prefix, audited */
+  DB_STMT_EMP_SEARCH_NIK,   /* by the hash of a NIK, audited */
   DB_STMT_EMP_SEARCH_KNOWN, /* by name similarity, names found by the daemon (name_index.h), audited */
   DB_STMT_EMP_ADD_RANK,     /* history inserts: -> history row; none when the */
   DB_STMT_EMP_ADD_POSITION, /* employee is out of scope or the entry does not */

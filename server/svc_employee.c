@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "db.h"
 #include "db_stmts.h"
 #include "emp_rules.h"
@@ -594,8 +597,9 @@ typedef struct emp_list_op {
   const Simpeg__V1__EmployeeList *list;
   uint32_t limit;
   /* search */
-  const char *query;
+  const char *query; /* by NIK: the hex SHA-256 of the NIK */
   bool by_nip;
+  bool by_nik;
 } emp_list_op_t;
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
@@ -726,14 +730,17 @@ static void emp_search_submit(emp_list_op_t *op, const char *root, const name_jo
                        a->session.office_path,
                        a->branch_path,
                        op->query,
-                       op->by_nip ? "true" : "false",
+                       op->by_nip || op->by_nik ? "true" : "false",
                        svc_i64(req, op->limit),
                        show_nik(a),
                        nj ? (const char *)sp_buf_head(&nj->names) : NULL,
                        nj ? (const char *)sp_buf_head(&nj->scores) : NULL,
                        nj ? nj->snapshot : NULL};
   if (nj) req->srv->name_searches++;
-  db_query_t q = {.stmt = op->by_nip ? DB_STMT_EMP_SEARCH_NIP : nj ? DB_STMT_EMP_SEARCH_KNOWN : DB_STMT_EMP_SEARCH,
+  db_query_t q = {.stmt = op->by_nik   ? DB_STMT_EMP_SEARCH_NIK
+                          : op->by_nip ? DB_STMT_EMP_SEARCH_NIP
+                          : nj         ? DB_STMT_EMP_SEARCH_KNOWN
+                                       : DB_STMT_EMP_SEARCH,
                   .nparams = nj ? 10 : 7,
                   .values = v};
   svc_submit(req, &q, 1, DB_RETRY_SAFE, emp_list_read, op);
@@ -758,7 +765,7 @@ static void emp_list_run(emp_list_op_t *op, const char *root) {
     svc_submit(req, &q, 1, DB_RETRY_SAFE, emp_list_read, op);
     return;
   }
-  if (!op->by_nip && req->srv->names && name_search_start(op, root)) return;
+  if (!op->by_nip && !op->by_nik && req->srv->names && name_search_start(op, root)) return;
   emp_search_submit(op, root, NULL);
 }
 
@@ -816,6 +823,39 @@ void svc_employee_list(srv_req_t *req) {
   emp_list_start(op);
 }
 
+/* The lookup key of a NIK as employees.nik_hash holds it (migration 0003):
+ * the hex SHA-256 of its 16 digits. Spaces are ignored. A NIK that cannot
+ * exist (DOMAIN §1) adds a violation and leaves out empty. The copy of the
+ * digits is wiped. */
+#define NIK_HASH_HEX 65
+static void nik_hash_hex(srv_req_t *req, viol_t *vs, const char *raw, char out[NIK_HASH_HEX]) {
+  char nik[17];
+  size_t n = 0;
+  bool too_long = false;
+  for (const char *p = raw; *p && !too_long; p++) {
+    if (*p == ' ') continue;
+    if (n == 16)
+      too_long = true;
+    else
+      nik[n++] = *p;
+  }
+  nik[n] = '\0';
+  out[0] = '\0';
+  size_t before = vs->n;
+  if (too_long || n == 0)
+    emp_viol_add(vs, "nik", "invalid_format");
+  else
+    emp_check_nik(vs, "nik", nik, svc_today(req), NULL, SP_SEX_UNKNOWN);
+  unsigned char md[32];
+  unsigned int len = 0;
+  if (vs->n == before && EVP_Digest(nik, n, md, &len, EVP_sha256(), NULL) == 1 && len == sizeof(md)) {
+    for (size_t i = 0; i < sizeof(md); i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+  } else if (vs->n == before) {
+    emp_viol_add(vs, "nik", "invalid_format"); /* no digest: never search for nothing */
+  }
+  OPENSSL_cleanse(nik, sizeof(nik));
+}
+
 void svc_employee_search(srv_req_t *req) {
   const Simpeg__V1__EmployeeSearch *m = req->msg->employee_search;
   /* Trimmed; digits (and spaces, as NIPs are written) mean a NIP prefix. */
@@ -836,10 +876,16 @@ void svc_employee_search(srv_req_t *req) {
     *w = '\0';
   }
   viol_t vs = {.n = 0};
-  if (!*q)
+  char nik[NIK_HASH_HEX];
+  bool by_nik = *m->nik != '\0';
+  if (by_nik) {
+    if (*q) emp_viol_add(&vs, "query", "not_with_nik");
+    nik_hash_hex(req, &vs, m->nik, nik);
+  } else if (!*q) {
     emp_viol_add(&vs, "query", "required");
-  else if (digits ? strlen(q) > 18 : svc_utf8_len(q) > EMP_NAME_MAX_CHARS)
+  } else if (digits ? strlen(q) > 18 : svc_utf8_len(q) > EMP_NAME_MAX_CHARS) {
     emp_viol_add(&vs, "query", "too_long");
+  }
   if (m->limit > SEARCH_MAX) emp_viol_add(&vs, "limit", "too_large");
   if (strlen(m->office_code) > 63) emp_viol_add(&vs, "office_code", "too_long");
   if (svc_fail_violations(req, &vs)) return;
@@ -850,8 +896,17 @@ void svc_employee_search(srv_req_t *req) {
     svc_fail_nomem(req);
     return;
   }
-  *op = (emp_list_op_t){.req = req, .actor = a, .office_code = m->office_code, .query = q, .by_nip = digits,
+  *op = (emp_list_op_t){.req = req,
+                        .actor = a,
+                        .office_code = m->office_code,
+                        .query = by_nik ? sp_arena_strdup(&req->arena, nik) : q,
+                        .by_nip = digits && !by_nik,
+                        .by_nik = by_nik,
                         .limit = m->limit ? m->limit : SEARCH_DEFAULT};
+  if (!op->query) {
+    svc_fail_nomem(req);
+    return;
+  }
   emp_list_start(op);
 }
 

@@ -890,6 +890,92 @@ static void full_nik_only_for_hr_and_admins_and_reads_are_audited(void **state) 
                    all_reads);
 }
 
+static Simpeg__V1__Response *search_nik(spc_sync_t *s, const char *query, const char *nik) {
+  Simpeg__V1__EmployeeSearch m = SIMPEG__V1__EMPLOYEE_SEARCH__INIT;
+  m.query = (char *)query;
+  m.nik = (char *)nik;
+  return harness_rpc(s, CALL(EMPLOYEE_SEARCH), &m);
+}
+
+/* Whether a search reply holds nip. */
+static bool reply_has(const Simpeg__V1__Response *r, const char *nip) {
+  for (size_t i = 0; r->employee_search && i < r->employee_search->n_employees; i++)
+    if (strcmp(r->employee_search->employees[i]->nip, nip) == 0) return true;
+  return false;
+}
+
+/* An employee is found by NIK (DOMAIN §1) through its hash, within the
+ * caller's scope only; the NIK is shown only to roles that may see it, and
+ * it reaches neither the audit log nor, as a parameter, PostgreSQL (the
+ * daemon sends the hash). A NIK that cannot exist, or a NIK with a name
+ * query, is refused and searches nothing. */
+static void employee_is_found_by_nik_within_scope_only(void **state) {
+  (void)state;
+  const char *birth = "19880412";
+  const char *nip = nip_pns(birth, MALE);
+  const char *nik = nik_for(birth, MALE);
+  Simpeg__V1__Employee e = emp(nip, "Bonar Cari NIK", iso(birth), MALE, oc("12.75"));
+  e.nik = (char *)nik;
+  Simpeg__V1__Response *r = employee_add(HR_BJN, &e);
+  harness_expect_ok(r, RES(EMPLOYEE_ADD));
+  spc_response_free(r);
+
+  long long searches = sql_int("SELECT count(*) FROM audit_log WHERE method = 'EmployeeSearch'"
+                               " AND after->'nips' ? $1",
+                               1, (const char *[]){nip});
+  /* spaces as a NIK is often written: 12 75 01 ... */
+  r = search_nik(HR_BJN, "", fmt("%.2s %.2s %.2s %s", nik, nik + 2, nik + 4, nik + 6));
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_true(reply_has(r, nip));
+  for (size_t i = 0; i < r->employee_search->n_employees; i++)
+    assert_string_equal(r->employee_search->employees[i]->nik, nik);
+  spc_response_free(r);
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE method = 'EmployeeSearch' AND after->'nips' ? $1", 1,
+                           (const char *[]){nip}),
+                   searches + 1);
+
+  /* a supervisor finds the record but not the NIK */
+  r = search_nik(SUP_BJN, "", nik);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_true(reply_has(r, nip));
+  for (size_t i = 0; i < r->employee_search->n_employees; i++)
+    assert_string_equal(r->employee_search->employees[i]->nik, "");
+  spc_response_free(r);
+
+  /* another city's HR does not find it */
+  r = search_nik(HR_PLG, "", nik);
+  harness_expect_ok(r, RES(EMPLOYEE_SEARCH));
+  assert_false(reply_has(r, nip));
+  spc_response_free(r);
+
+  /* bad input: a violation, nothing searched or recorded */
+  struct {
+    const char *query, *nik, *field, *why;
+  } bad[] = {
+      {"", "12750112", "nik", "invalid_format"},
+      {"", fmt("%s9", nik), "nik", "invalid_format"},
+      {"", "127501x2048800001", "nik", "invalid_format"},
+      {"", "9975011204880001", "nik", "unknown_province"},
+      {"", "1275019913880001", "nik", "not_a_date"},
+      {"Bonar", nik, "query", "not_with_nik"},
+      {"", "   ", "nik", "invalid_format"},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    r = search_nik(HR_BJN, bad[i].query, bad[i].nik);
+    if (!has_violation(r, bad[i].field, bad[i].why)) fail_msg("case %zu: no %s %s", i, bad[i].field, bad[i].why);
+    spc_response_free(r);
+  }
+  /* nothing recorded by the refused ones: only the HR's and the
+   * supervisor's searches name the NIP (the other city found nobody) */
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE method = 'EmployeeSearch' AND after->'nips' ? $1", 1,
+                           (const char *[]){nip}),
+                   searches + 2);
+  /* the NIK is in no audit row */
+  assert_int_equal(sql_int("SELECT count(*) FROM audit_log WHERE after::text LIKE '%' || $1 || '%'", 1,
+                           (const char *[]){nik}),
+                   0);
+}
+
 /* EmployeeList and EmployeeSearch record the NIPs they disclose, in NIP
  * order (UU 27/2022): exactly the page shown (not the extra row read to
  * tell whether another page follows); a search that finds nobody records
@@ -1128,6 +1214,7 @@ int main(void) {
       cmocka_unit_test(a_name_added_after_the_daemons_last_refresh_is_found),
       cmocka_unit_test(employee_names_are_insert_only),
       cmocka_unit_test(full_nik_only_for_hr_and_admins_and_reads_are_audited),
+      cmocka_unit_test(employee_is_found_by_nik_within_scope_only),
       cmocka_unit_test(list_and_search_audit_rows_name_exactly_the_nips_shown),
       cmocka_unit_test(a_read_whose_audit_row_cannot_be_written_shows_nothing),
       cmocka_unit_test(concurrent_reads_each_leave_one_audit_row),
